@@ -1,0 +1,320 @@
+import { STATUS_CODES } from 'node:http';
+import { excerpt, parseRetryAfter } from '../channel.ts';
+import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
+import { TargetRefusedError } from '../../net/http-client.ts';
+import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
+import { WEBHOOK_FORMATS, isWebhookFormat, renderWebhookBody } from './webhook-format.ts';
+import type { WebhookFormat } from './webhook-format.ts';
+import { describeSecretProblem, signPayload } from './webhook-signature.ts';
+
+/** A webhook hook's decrypted settings, as `ChannelMessage.settings` carries them. */
+export interface WebhookSettings {
+  readonly url: string;
+  readonly format: WebhookFormat;
+  /** `whsec_` secrets; each one signs, so a rotation keeps the old one until receivers switch. */
+  readonly secrets: readonly string[];
+}
+
+export interface WebhookChannelOptions {
+  /** Shared with other channels; its owner closes it, never this channel. */
+  readonly http: HttpClient;
+  /** Bound on one attempt's request, answer included. Default 15 000 (Standard Webhooks: 15-30 s). */
+  readonly timeoutMs?: number;
+  /** Default `Clarion-Webhooks/0.1`. */
+  readonly userAgent?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_USER_AGENT = 'Clarion-Webhooks/0.1';
+
+/**
+ * Checks settings read from storage (they are decrypted JSON, so their shape is not guaranteed).
+ * On failure `error` says which field is wrong without quoting the URL or any secret, so it can
+ * go into an attempt row or an API answer as it is.
+ */
+export function parseWebhookSettings(
+  settings: Readonly<Record<string, unknown>>,
+): { ok: true; settings: WebhookSettings } | { ok: false; error: string } {
+  const { url, format, secrets } = settings;
+  if (typeof url !== 'string' || url === '') return { ok: false, error: 'webhook settings: "url" must be a string' };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { ok: false, error: 'webhook settings: "url" is not a valid URL' };
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return { ok: false, error: 'webhook settings: "url" must start with http:// or https://' };
+  }
+  if (!isWebhookFormat(format)) {
+    return { ok: false, error: `webhook settings: "format" must be one of ${WEBHOOK_FORMATS.join(', ')}` };
+  }
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    return { ok: false, error: 'webhook settings: "secrets" must be a non-empty list of whsec_ secrets' };
+  }
+  for (const [index, secret] of secrets.entries()) {
+    const problem = describeSecretProblem(secret);
+    if (problem !== null) return { ok: false, error: `webhook settings: secret #${index + 1} ${problem}` };
+  }
+  return { ok: true, settings: { url, format, secrets: secrets as string[] } };
+}
+
+/**
+ * Sends Standard Webhooks: a signed JSON POST per attempt, never following redirects.
+ *
+ * `send` always resolves. Outcomes: 2xx `sent`; 410 `gone`; 3xx and every other answer `retry`
+ * (honouring Retry-After); network errors, timeouts and aborts `retry`; a URL the HttpClient
+ * refuses (SSRF guard) or malformed settings `failed`. `error` strings name at most the URL's
+ * origin: webhook URLs often carry credentials in their path or query (Slack-style).
+ */
+export class WebhookChannel implements Channel {
+  readonly name = 'webhook';
+  private readonly http: HttpClient;
+  private readonly timeoutMs: number;
+  private readonly userAgent: string;
+
+  constructor(options: WebhookChannelOptions) {
+    this.http = options.http;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  }
+
+  async send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
+    try {
+      return await this.attempt(message, options);
+    } catch (error) {
+      // Only a bug of ours lands here (everything expected is classified below); the contract is
+      // to resolve, and the name is the one part of an unknown error known not to quote a URL.
+      return {
+        outcome: { status: 'retry' },
+        error: `internal error while sending the webhook (${error instanceof Error ? error.name : typeof error})`,
+      };
+    }
+  }
+
+  /** Nothing to release: the HttpClient is shared and closed by whoever created it. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async attempt(message: ChannelMessage, { signal, now }: SendOptions): Promise<AttemptReport> {
+    const parsed = parseWebhookSettings(message.settings);
+    if (!parsed.ok) return { outcome: { status: 'failed' }, error: parsed.error };
+    const { url, format, secrets } = parsed.settings;
+    const target = new URL(url);
+
+    const body = renderWebhookBody(format, message);
+    const timestamp = Math.floor(now / 1000);
+    let signature: string;
+    try {
+      signature = signPayload(secrets, message.deliveryId, timestamp, body);
+    } catch (error) {
+      // A delivery id with a "." cannot be signed unambiguously; resending will not change it.
+      return { outcome: { status: 'failed' }, error: `cannot sign the webhook: ${(error as Error).message}` };
+    }
+
+    const { event } = message;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': this.userAgent,
+      // The delivery id, not the attempt: receivers deduplicate retries on webhook-id.
+      'webhook-id': message.deliveryId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+      'clarion-event-id': event.id,
+      'clarion-event-seq': String(event.seq),
+      'clarion-event-type': event.type,
+      'clarion-organization': event.organizationId,
+      'clarion-attempt': String(message.attempt),
+    };
+    if (event.applicationId !== null) headers['clarion-application'] = event.applicationId;
+
+    let response: HttpResponse;
+    try {
+      response = await this.http.request(url, { method: 'POST', headers, body, signal, timeoutMs: this.timeoutMs });
+    } catch (error) {
+      return this.classifyError(error, target, signal);
+    }
+    return classifyResponse(response, target, now);
+  }
+
+  private classifyError(error: unknown, target: URL, signal: AbortSignal): AttemptReport {
+    const origin = target.origin;
+    const refused = findInCauses(error, (e): e is TargetRefusedError => e instanceof TargetRefusedError);
+    if (refused) {
+      // The SSRF guard said no: resending cannot help until the operator changes the URL or
+      // CLARION_ALLOW_PRIVATE_TARGETS, so this is `failed`, and the target stays enabled.
+      return {
+        outcome: { status: 'failed' },
+        error: `Clarion does not deliver to ${origin}: ${refused.reason}`,
+      };
+    }
+    if (signal.aborted) {
+      return {
+        outcome: { status: 'retry' },
+        error: `the attempt to ${origin} was cut short (its deadline passed or Clarion is shutting down)`,
+      };
+    }
+    const code = errorCode(error);
+    const words = describeNetworkError(code, origin, this.timeoutMs);
+    if (words.permanent) return { outcome: { status: 'failed' }, error: words.text };
+    return { outcome: { status: 'retry' }, error: words.text };
+  }
+}
+
+function classifyResponse(response: HttpResponse, target: URL, now: number): AttemptReport {
+  const { statusCode } = response;
+  const responseExcerpt = excerpt(redactTarget(response.body, target));
+  const base = { statusCode, responseExcerpt };
+  if (statusCode >= 200 && statusCode < 300) return { ...base, outcome: { status: 'sent' } };
+  if (statusCode === 410) {
+    return {
+      ...base,
+      outcome: { status: 'gone' },
+      error: 'the receiver answered 410 Gone: the endpoint no longer exists',
+    };
+  }
+  if (statusCode >= 300 && statusCode < 400) {
+    // Standard Webhooks counts 3xx as a failure; following redirects would also let a receiver
+    // steer us past the SSRF check, so the user is told where it points and fixes the URL.
+    return {
+      ...base,
+      outcome: { status: 'retry' },
+      error: `redirect to ${describeLocation(response.headers['location'], target)} not followed (set the hook URL to the final address)`,
+    };
+  }
+  const retryAfterMs = parseRetryAfter(response.headers['retry-after'], now);
+  const reason = STATUS_CODES[statusCode];
+  return {
+    ...base,
+    outcome: retryAfterMs === undefined ? { status: 'retry' } : { status: 'retry', retryAfterMs },
+    error: `the receiver answered ${statusCode}${reason ? ` ${reason}` : ''}`,
+  };
+}
+
+/**
+ * Where a redirect points, reduced to its origin: an http -> https redirect repeats the secret
+ * path of the hook URL, so the path is only described, never shown.
+ */
+function describeLocation(header: string | string[] | undefined, target: URL): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return 'an unstated location';
+  let location: URL;
+  try {
+    location = new URL(value.trim(), target);
+  } catch {
+    return 'an unparsable location';
+  }
+  if (location.pathname === target.pathname && location.search === target.search) {
+    return `${location.origin} (same path)`;
+  }
+  return location.pathname === '/' && location.search === '' ? location.origin : `${location.origin} (path hidden)`;
+}
+
+// Receivers sometimes echo the request line in error pages ("Cannot POST /services/T0/B0/xyz"):
+// strip the parts of the URL that may be credentials before the excerpt is stored.
+const SECRET_LOOKING_LENGTH = 12;
+
+function redactTarget(text: string, target: URL): string {
+  const candidates = new Set<string>([target.href, `${target.pathname}${target.search}`]);
+  if (target.password !== '') candidates.add(target.password);
+  for (const segment of target.pathname.split('/')) {
+    if (segment.length >= SECRET_LOOKING_LENGTH) candidates.add(segment);
+  }
+  for (const value of target.searchParams.values()) {
+    if (value.length >= SECRET_LOOKING_LENGTH) candidates.add(value);
+  }
+  candidates.delete('/');
+  candidates.delete('');
+  // Longest first, so a whole path is replaced before its segments are looked for.
+  let redacted = text;
+  for (const candidate of [...candidates].sort((a, b) => b.length - a.length)) {
+    redacted = redacted.split(candidate).join('[redacted]');
+  }
+  return redacted;
+}
+
+function findInCauses<T>(error: unknown, match: (e: unknown) => e is T): T | undefined {
+  let current: unknown = error;
+  // Bounded: a cause chain may be cyclic.
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (match(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+// Errors known by name rather than code: the HttpClient's own deadline, and DOMExceptions.
+const NAMED_ERRORS = new Set(['HttpTimeoutError', 'TimeoutError', 'AbortError']);
+
+/**
+ * The first error code (or, for the HttpClient's timeout and DOMExceptions like TimeoutError and AbortError, the name) along
+ * the cause chain. Only these identifiers are reported: undici's messages can quote the URL.
+ */
+function errorCode(error: unknown): string | undefined {
+  const found = findInCauses(
+    error,
+    (e): e is { code: string } =>
+      typeof (e as { code?: unknown }).code === 'string' && /^[A-Z0-9_]+$/.test((e as { code: string }).code),
+  );
+  if (found) return found.code;
+  const named = findInCauses(error, (e): e is Error => e instanceof Error && NAMED_ERRORS.has(e.name));
+  if (named) return named.name;
+  return error instanceof Error ? error.name : undefined;
+}
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** An error code in words a user can act on; `permanent` when resending the same request is futile. */
+function describeNetworkError(
+  code: string | undefined,
+  origin: string,
+  timeoutMs: number,
+): { text: string; permanent: boolean } {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return { text: `connection refused by ${origin} (nothing listening there?)`, permanent: false };
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return { text: `the connection to ${origin} was closed before an answer arrived`, permanent: false };
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return { text: `could not connect to ${origin} in time`, permanent: false };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'HttpTimeoutError':
+    case 'TimeoutError':
+      return { text: `no complete answer from ${origin} within ${timeoutMs} ms`, permanent: false };
+    case 'ENOTFOUND':
+      return { text: `the host name of ${origin} does not resolve`, permanent: false };
+    case 'EAI_AGAIN':
+      return { text: `looking up the host name of ${origin} failed for now`, permanent: false };
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return { text: `${origin} is unreachable from Clarion`, permanent: false };
+    case 'UND_ERR_ABORTED':
+    case 'AbortError':
+      return { text: `the request to ${origin} was aborted`, permanent: false };
+    case 'UND_ERR_INVALID_ARG':
+    case 'ERR_INVALID_URL':
+    case 'ERR_INVALID_CHAR':
+    case 'ERR_INVALID_HTTP_TOKEN':
+      // Our request cannot be built (a header value the event carries, say): it never will be.
+      return { text: `the request to ${origin} could not be built (${code})`, permanent: true };
+    default:
+      if (code !== undefined && TLS_CODES.has(code)) {
+        return { text: `the TLS certificate of ${origin} was not accepted (${code})`, permanent: false };
+      }
+      return { text: `the request to ${origin} failed (${code ?? 'unknown error'})`, permanent: false };
+  }
+}

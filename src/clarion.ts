@@ -1,0 +1,149 @@
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { Catalog } from './catalog/catalog.ts';
+import { EmailChannel } from './channels/email/email-channel.ts';
+import type { Channel } from './channels/channel.ts';
+import { ChannelRegistry } from './channels/registry.ts';
+import { WebhookChannel } from './channels/webhook/webhook-channel.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { DeliveryWorker } from './delivery/delivery-worker.ts';
+import { HookService } from './hooks/hook-service.ts';
+import { HookSettingsCodec } from './hooks/hook-settings.ts';
+import { EventIngest } from './ingest/event-ingest.ts';
+import { Metrics } from './metrics.ts';
+import { systemResolver, type Resolver } from './net/guarded-lookup.ts';
+import { HttpClient } from './net/http-client.ts';
+import { resolvePlatformKey } from './security/platform-key.ts';
+import { loadOrCreateSecretKeyFile, SecretBox } from './security/secret-box.ts';
+import { Store } from './store/store.ts';
+
+/** What tests and embedders may replace; production uses the defaults. */
+export interface ClarionDependencies {
+  readonly clock?: Clock;
+  readonly resolver?: Resolver;
+  readonly logger?: Logger;
+  readonly random?: () => number;
+  readonly pollIntervalMs?: number;
+  /** Extra or replacement channels (by name). */
+  readonly channels?: readonly Channel[];
+}
+
+/** One running Clarion: the API and/or the workers over one store. */
+export interface Clarion {
+  readonly config: Config;
+  readonly store: Store;
+  readonly app: FastifyInstance | undefined;
+  readonly worker: DeliveryWorker | undefined;
+  readonly ingest: EventIngest;
+  readonly logger: Logger;
+  /** A platform key generated on this start (first start without CLARION_PLATFORM_KEY). */
+  readonly generatedPlatformKey: string | undefined;
+  /** Starts the workers and, for the API role, listens; resolves with the address. */
+  start(): Promise<string | undefined>;
+  /** Stops taking requests, drains ingest, lets in-flight sends finish (until the deadline), closes. */
+  close(): Promise<void>;
+}
+
+/** Wires a Clarion instance from its config: the one place that knows every part. */
+export async function createClarion(config: Config, deps: ClarionDependencies = {}): Promise<Clarion> {
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const clock = deps.clock ?? systemClock;
+  const resolver = deps.resolver ?? systemResolver;
+  const store = Store.open(config);
+  await store.migrate();
+
+  const secretKey = config.secretKey ?? loadOrCreateSecretKeyFile(config.dataDir);
+  const hookSettings = new HookSettingsCodec(new SecretBox(secretKey));
+  const platformKey = await resolvePlatformKey(store.settings, config.platformKey);
+  const catalog = new Catalog();
+  const metrics = new Metrics(() => store.queue.depth(clock.now()));
+  const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
+
+  const builtIn: Channel[] = [new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs })];
+  if (config.smtpUrl !== undefined) {
+    builtIn.push(
+      new EmailChannel({
+        smtpUrl: config.smtpUrl,
+        from: config.mailFrom,
+        publicUrl: config.publicUrl,
+        timeoutMs: config.sendTimeoutMs,
+      }),
+    );
+  }
+  const replaced = new Set((deps.channels ?? []).map((channel) => channel.name));
+  const channels = new ChannelRegistry([
+    ...builtIn.filter((channel) => !replaced.has(channel.name)),
+    ...(deps.channels ?? []),
+  ]);
+
+  const runsWorkers = config.role !== 'api';
+  const runsApi = config.role !== 'worker';
+  const worker = runsWorkers
+    ? new DeliveryWorker({
+        store,
+        catalog,
+        channels,
+        hookSettings,
+        clock,
+        logger,
+        metrics,
+        concurrency: config.workerConcurrency,
+        sendTimeoutMs: config.sendTimeoutMs,
+        ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+        ...(deps.random !== undefined ? { random: deps.random } : {}),
+      })
+    : undefined;
+  const wakeWorkers = () => worker?.wake();
+  const ingest = new EventIngest({ store, catalog, clock, onDeliveriesQueued: wakeWorkers });
+  const hooks = new HookService({
+    store,
+    catalog,
+    clock,
+    codec: hookSettings,
+    resolver,
+    allowPrivateTargets: config.allowPrivateTargets,
+  });
+
+  let ready = false;
+  const app = runsApi
+    ? await buildApp({
+        logger,
+        platformKeyHash: platformKey.hash,
+        store,
+        catalog,
+        clock,
+        ingest,
+        hooks,
+        hookSettings,
+        metrics,
+        onDeliveriesQueued: wakeWorkers,
+        isReady: () => ready,
+      })
+    : undefined;
+
+  return {
+    config,
+    store,
+    app,
+    worker,
+    ingest,
+    logger,
+    generatedPlatformKey: platformKey.generated,
+    async start() {
+      await worker?.start();
+      ready = true;
+      return app?.listen({ port: config.port, host: config.host });
+    },
+    async close() {
+      ready = false;
+      await app?.close();
+      await ingest.drain();
+      await worker?.stop(config.shutdownTimeoutMs);
+      await channels.close();
+      await http.close();
+      await store.close();
+    },
+  };
+}

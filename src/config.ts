@@ -1,0 +1,143 @@
+import path from 'node:path';
+
+/** Which parts a process runs: the HTTP API, the delivery workers, or both (the default). */
+export type ProcessRole = 'all' | 'api' | 'worker';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Where the SQLite file and generated keys live. */
+  readonly dataDir: string;
+  /** `postgres://...` to run on PostgreSQL; undefined runs on the embedded SQLite file. */
+  readonly databaseUrl: string | undefined;
+  /** The platform's API key; when undefined one is generated on first start. */
+  readonly platformKey: string | undefined;
+  /** Encrypts stored secrets; generated into the data directory on SQLite when undefined. */
+  readonly secretKey: string | undefined;
+  /** `smtp://user:pass@host:port` (or smtps://); undefined means e-mail is not configured. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** The dashboard's address, used in links inside messages. */
+  readonly publicUrl: string;
+  /** Lets hooks target loopback and private networks: for local use and tests only. */
+  readonly allowPrivateTargets: boolean;
+  readonly role: ProcessRole;
+  readonly logLevel: string;
+  /** Days events and attempts are kept. */
+  readonly retentionDays: number;
+  /** Deliveries a worker process sends at once. */
+  readonly workerConcurrency: number;
+  /** Time one send may take before it counts as a timeout (`retry`). */
+  readonly sendTimeoutMs: number;
+  /** How long SIGTERM waits for in-flight sends before the process exits. */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Every default in one place; each CLARION_* variable maps to one field. */
+const DEFAULTS = {
+  port: 8080,
+  host: '0.0.0.0',
+  dataDir: './data',
+  mailFrom: 'Clarion <notifications@localhost>',
+  allowPrivateTargets: false,
+  role: 'all',
+  logLevel: 'info',
+  retentionDays: 30,
+  workerConcurrency: 256, // in-flight sends per worker process
+  sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
+  shutdownTimeoutMs: 10_000,
+} as const satisfies Partial<Config>;
+
+const KNOWN_CLARION_KEYS = new Set([
+  'CLARION_DATA_DIR',
+  'CLARION_PLATFORM_KEY',
+  'CLARION_SECRET_KEY',
+  'CLARION_SMTP_URL',
+  'CLARION_MAIL_FROM',
+  'CLARION_PUBLIC_URL',
+  'CLARION_ALLOW_PRIVATE_TARGETS',
+  'CLARION_ROLE',
+  'CLARION_LOG_LEVEL',
+  'CLARION_RETENTION_DAYS',
+  'CLARION_WORKER_CONCURRENCY',
+  'CLARION_SEND_TIMEOUT_MS',
+  'CLARION_SHUTDOWN_TIMEOUT_MS',
+]);
+
+/** A configuration problem, reported at start with what to change. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Turns the environment into a validated, frozen Config. Pure apart from reading `env`
+ * (process.env by default): nothing happens at import time.
+ */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const unknown = Object.keys(env).filter((key) => key.startsWith('CLARION_') && !KNOWN_CLARION_KEYS.has(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(`Unknown setting ${unknown.join(', ')}; known ones: ${[...KNOWN_CLARION_KEYS].join(', ')}`);
+  }
+  const port = integer(env, 'PORT', DEFAULTS.port, 0, 65535);
+  const databaseUrl = blankToUndefined(env['DATABASE_URL']);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// (leave it unset to use the embedded SQLite file)');
+  }
+  const secretKey = blankToUndefined(env['CLARION_SECRET_KEY']);
+  if (databaseUrl !== undefined && secretKey === undefined && overrides.secretKey === undefined) {
+    throw new ConfigError(
+      'CLARION_SECRET_KEY must be set when DATABASE_URL is: every process must encrypt with the same key',
+    );
+  }
+  if (secretKey !== undefined && secretKey.length < 32) {
+    throw new ConfigError('CLARION_SECRET_KEY must be at least 32 characters long');
+  }
+  const role = env['CLARION_ROLE'] ?? DEFAULTS.role;
+  if (role !== 'all' && role !== 'api' && role !== 'worker') {
+    throw new ConfigError(`CLARION_ROLE must be all, api or worker, not "${role}"`);
+  }
+  const config: Config = {
+    port,
+    host: env['HOST'] ?? DEFAULTS.host,
+    dataDir: path.resolve(env['CLARION_DATA_DIR'] ?? DEFAULTS.dataDir),
+    databaseUrl,
+    platformKey: blankToUndefined(env['CLARION_PLATFORM_KEY']),
+    secretKey,
+    smtpUrl: blankToUndefined(env['CLARION_SMTP_URL']),
+    mailFrom: env['CLARION_MAIL_FROM'] ?? DEFAULTS.mailFrom,
+    publicUrl: (env['CLARION_PUBLIC_URL'] ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    allowPrivateTargets: boolean(env, 'CLARION_ALLOW_PRIVATE_TARGETS', DEFAULTS.allowPrivateTargets),
+    role,
+    logLevel: env['CLARION_LOG_LEVEL'] ?? DEFAULTS.logLevel,
+    retentionDays: integer(env, 'CLARION_RETENTION_DAYS', DEFAULTS.retentionDays, 1, 3650),
+    workerConcurrency: integer(env, 'CLARION_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 10_000),
+    sendTimeoutMs: integer(env, 'CLARION_SEND_TIMEOUT_MS', DEFAULTS.sendTimeoutMs, 100, 120_000),
+    shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = blankToUndefined(env[key]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, key: string, fallback: boolean): boolean {
+  const raw = blankToUndefined(env[key]);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${key} must be true or false, not "${raw}"`);
+}

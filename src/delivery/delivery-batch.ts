@@ -1,0 +1,40 @@
+import type { Store } from '../store/store.ts';
+import type { DeliveryRow } from '../store/delivery-queue.ts';
+import type { EventRow } from '../store/event-repository.ts';
+import type { HookRecord } from '../store/hook-repository.ts';
+
+/** What a claimed batch of deliveries refers to, loaded with one query per table. */
+export interface DeliveryBatch {
+  readonly events: Map<number, EventRow>;
+  readonly hooks: Map<string, HookRecord>;
+  readonly organizations: Map<string, { id: string; name: string }>;
+  /** Keyed by `${organizationId}/${applicationId}`. */
+  readonly applications: Map<string, { id: string; name: string }>;
+}
+
+export async function loadDeliveryBatch(store: Store, rows: readonly DeliveryRow[]): Promise<DeliveryBatch> {
+  const unique = <T>(values: (T | null)[]) => [...new Set(values.filter((value): value is T => value !== null))];
+  const orgIds = unique(rows.map((row) => row.organization_id));
+  const appIds = unique(rows.map((row) => row.application_id));
+  const [events, hooks, organizations, applications] = await Promise.all([
+    store.events.getBySeq(unique(rows.map((row) => row.event_seq))),
+    store.hooks.getMany(unique(rows.map((row) => row.hook_id))),
+    store.db.selectFrom('organizations').select(['id', 'name']).where('id', 'in', orgIds).execute(),
+    appIds.length === 0
+      ? Promise.resolve([])
+      : store.db
+          .selectFrom('applications')
+          .select(['organization_id', 'id', 'name'])
+          .where('organization_id', 'in', orgIds)
+          .where('id', 'in', appIds)
+          .execute(),
+  ]);
+  return {
+    events,
+    hooks,
+    organizations: new Map(organizations.map((org) => [org.id, org])),
+    applications: new Map(
+      applications.map((app) => [`${app.organization_id}/${app.id}`, { id: app.id, name: app.name }]),
+    ),
+  };
+}

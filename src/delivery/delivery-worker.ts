@@ -1,0 +1,274 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { AttemptReport, ChannelMessage } from '../channels/channel.ts';
+import type { ChannelRegistry } from '../channels/registry.ts';
+import type { Clock } from '../clock.ts';
+import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
+import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import type { DeliveryRow, Settlement } from '../store/delivery-queue.ts';
+import type { Store } from '../store/store.ts';
+import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
+import { settleAttempt } from './settle-attempt.ts';
+
+export interface DeliveryWorkerOptions {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly channels: ChannelRegistry;
+  readonly hookSettings: HookSettingsCodec;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Sends in flight at once. */
+  readonly concurrency: number;
+  /** Bound on one send; the lease is twice this and renewed while sending. */
+  readonly sendTimeoutMs: number;
+  /** Longest sleep between looks at the queue when nothing wakes the worker. */
+  readonly pollIntervalMs?: number;
+  readonly random?: () => number;
+}
+
+/**
+ * Claims due deliveries, sends them through their channel, and settles each outcome. No
+ * transaction stays open across a send: a claim is a lease (twice the send timeout, renewed
+ * while sending), so a crashed worker's deliveries return to the queue and are sent again
+ * (at least once; duplicates only for what was in flight).
+ */
+export class DeliveryWorker {
+  readonly owner = newId('wrk');
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly random: () => number;
+  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private settlements: Settlement[] = [];
+  private settleScheduled = false;
+  private settling: Promise<void> = Promise.resolve();
+  private running = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private cancelWake: (() => void) | undefined;
+  private cancelRenew: (() => void) | undefined;
+  private lastReclaimAt = 0;
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.leaseMs = options.sendTimeoutMs * 2;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.random = options.random ?? Math.random;
+  }
+
+  async start(): Promise<void> {
+    const { store, clock, logger } = this.options;
+    if (!store.dialect.sharedByProcesses) {
+      // Nobody else uses this store: every lease in it belongs to a process that died.
+      const released = await store.queue.releaseAll(clock.now());
+      if (released > 0) logger.warn({ released }, 'returned deliveries left in flight by a previous run to the queue');
+    }
+    this.running = true;
+    this.scheduleRenewal();
+    this.wake();
+  }
+
+  /** Looks at the queue now (new deliveries were committed, or a slot freed up). */
+  wake(): void {
+    void this.pump();
+  }
+
+  /** Sends in flight right now. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops claiming, gives in-flight sends until `deadlineMs` to finish, aborts the rest (they
+   * settle as `retry`), and writes every outcome before resolving.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.running = false;
+    this.clearWake();
+    const pending = [...this.inFlight.values()].map((entry) => entry.done);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending),
+      new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    for (const entry of this.inFlight.values()) entry.controller.abort(new Error('the worker is shutting down'));
+    await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.done));
+    this.flushSettlements();
+    await this.settling;
+    this.cancelRenew?.();
+  }
+
+  private async pump(): Promise<void> {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    const { store, clock, concurrency, logger } = this.options;
+    try {
+      do {
+        this.pumpAgain = false;
+        await this.reclaimExpiredLeases();
+        while (this.running && this.inFlight.size < concurrency) {
+          const now = clock.now();
+          const rows = await store.queue.claim(this.owner, now, concurrency - this.inFlight.size, now + this.leaseMs);
+          if (rows.length === 0) break;
+          const batch = await loadDeliveryBatch(store, rows);
+          for (const row of rows) this.launch(row, batch);
+        }
+      } while (this.pumpAgain && this.running);
+    } catch (error) {
+      logger.error({ err: error }, 'claiming deliveries failed; trying again shortly');
+    } finally {
+      this.pumping = false;
+    }
+    await this.scheduleWake();
+  }
+
+  /** Sleeps until the next pending delivery falls due, or the poll interval, whichever is first. */
+  private async scheduleWake(): Promise<void> {
+    this.clearWake();
+    // With every slot busy, a finishing send wakes the worker: no timer needed.
+    if (!this.running || this.inFlight.size >= this.options.concurrency) return;
+    let wait = this.pollIntervalMs;
+    try {
+      const due = await this.options.store.queue.nextDueAt();
+      if (due !== null) wait = Math.min(wait, Math.max(0, due - this.options.clock.now()));
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'reading the queue failed');
+    }
+    if (!this.running) return;
+    this.clearWake();
+    this.cancelWake = this.options.clock.setTimer(() => this.wake(), Math.max(wait, 1));
+  }
+
+  private clearWake(): void {
+    this.cancelWake?.();
+    this.cancelWake = undefined;
+  }
+
+  private async reclaimExpiredLeases(): Promise<void> {
+    const { store, clock, logger } = this.options;
+    const now = clock.now();
+    if (now - this.lastReclaimAt < this.leaseMs / 2) return;
+    this.lastReclaimAt = now;
+    const reclaimed = await store.queue.reclaimExpired(now);
+    if (reclaimed > 0) logger.warn({ reclaimed }, 'returned deliveries whose lease expired to the queue');
+  }
+
+  private scheduleRenewal(): void {
+    const { store, clock, logger } = this.options;
+    this.cancelRenew = clock.setTimer(() => {
+      const ids = [...this.inFlight.keys()];
+      store.queue
+        .renew(this.owner, ids, clock.now() + this.leaseMs)
+        .catch((error: unknown) => logger.error({ err: error }, 'renewing leases failed'))
+        .finally(() => {
+          if (this.running || this.inFlight.size > 0) this.scheduleRenewal();
+        });
+    }, this.leaseMs / 3);
+  }
+
+  private launch(row: DeliveryRow, batch: DeliveryBatch): void {
+    const controller = new AbortController();
+    const done = this.deliver(row, batch, controller.signal).finally(() => {
+      this.inFlight.delete(row.id);
+      this.wake();
+    });
+    this.inFlight.set(row.id, { controller, done });
+  }
+
+  private async deliver(row: DeliveryRow, batch: DeliveryBatch, stop: AbortSignal): Promise<void> {
+    const { clock, metrics, logger, sendTimeoutMs } = this.options;
+    const startedAt = clock.now();
+    const started = performance.now();
+    let report: AttemptReport;
+    try {
+      report = await this.send(row, batch, AbortSignal.any([stop, AbortSignal.timeout(sendTimeoutMs)]), startedAt);
+    } catch (error) {
+      // Channels resolve for every receiver behaviour; a throw is our bug, and must not lose the delivery.
+      logger.error({ err: error, delivery: row.id }, 'channel threw while sending');
+      report = { outcome: { status: 'retry' }, error: 'internal error while sending' };
+    }
+    const latencyMs = performance.now() - started;
+    metrics.recordAttempt(row.channel, report.outcome.status, latencyMs / 1000);
+    this.settlements.push(settleAttempt(row, report, { startedAt, latencyMs, now: clock.now() }, this.random));
+    this.scheduleSettle();
+  }
+
+  private send(row: DeliveryRow, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<AttemptReport> {
+    const failed = (error: string): Promise<AttemptReport> => Promise.resolve({ outcome: { status: 'failed' }, error });
+    const event = batch.events.get(row.event_seq);
+    if (!event) return failed('the event is no longer stored (past retention)');
+    const eventType = this.options.catalog.type(event.type);
+    if (!eventType) return failed(`event type ${event.type} is no longer in the catalog`);
+    const channel = this.options.channels.get(row.channel);
+    if (!channel) return failed(`the ${row.channel} channel is not configured on this server`);
+    let settings: Record<string, unknown> = {};
+    if (row.hook_id !== null) {
+      const hook = batch.hooks.get(row.hook_id);
+      if (!hook) return failed('the hook was deleted');
+      if (!hook.enabled) return failed('the hook was disabled before this delivery was sent');
+      settings = this.options.hookSettings.reveal(hook);
+    }
+    const organization = batch.organizations.get(row.organization_id) ?? {
+      id: row.organization_id,
+      name: row.organization_id,
+    };
+    const message: ChannelMessage = {
+      deliveryId: row.id,
+      attempt: row.attempts + 1,
+      event: {
+        id: event.id,
+        seq: event.seq,
+        type: event.type,
+        organizationId: event.organization_id,
+        applicationId: event.application_id,
+        addonId: event.addon_id,
+        occurredAt: event.occurred_at,
+        data: JSON.parse(event.data) as Record<string, unknown>,
+      },
+      eventType,
+      organization,
+      application:
+        event.application_id === null
+          ? null
+          : (batch.applications.get(`${event.organization_id}/${event.application_id}`) ?? {
+              id: event.application_id,
+              name: event.application_id,
+            }),
+      address: row.address,
+      settings,
+    };
+    return channel.send(message, { signal, now });
+  }
+
+  private scheduleSettle(): void {
+    if (this.settleScheduled) return;
+    this.settleScheduled = true;
+    // Outcomes that finish in the same turn share one transaction.
+    setImmediate(() => {
+      this.settleScheduled = false;
+      this.flushSettlements();
+    });
+  }
+
+  private flushSettlements(): void {
+    const batch = this.settlements;
+    if (batch.length === 0) return;
+    this.settlements = [];
+    const { store, logger } = this.options;
+    this.settling = this.settling.then(async () => {
+      try {
+        await store.queue.settle(this.owner, batch);
+      } catch (error) {
+        // The leases run out and the deliveries are sent again: at least once, never lost.
+        logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');
+      }
+      this.wake();
+    });
+  }
+}

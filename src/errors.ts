@@ -1,0 +1,95 @@
+/**
+ * The one registry of Clarion's error codes (after Fastify's lib/errors.js). Each code has an
+ * HTTP status and a message template; `docs/errors.md` documents every one. A code is never
+ * reused for another meaning, even after it is retired.
+ */
+const DEFINITIONS = {
+  // Authentication and access
+  CLARION_ERR_AUTH_MISSING: [401, 'Send your API key as "Authorization: Bearer <key>".'],
+  CLARION_ERR_AUTH_INVALID: [401, 'The API key is not valid.'],
+  // Requests
+  CLARION_ERR_REQUEST_MALFORMED_JSON: [400, 'The request body is not valid JSON: %s'],
+  CLARION_ERR_REQUEST_TOO_LARGE: [413, 'The request body is larger than %s bytes.'],
+  CLARION_ERR_REQUEST_UNSUPPORTED_MEDIA_TYPE: [415, 'Send the body as application/json.'],
+  CLARION_ERR_REQUEST_INVALID: [400, '%s'],
+  CLARION_ERR_REQUEST_INVALID_CURSOR: [400, 'The cursor "%s" is not one this listing gave out.'],
+  CLARION_ERR_NOT_FOUND: [404, 'No route %s %s.'],
+  // Organizations, members, applications, add-ons
+  CLARION_ERR_ORGANIZATION_NOT_FOUND: [404, 'Organization "%s" does not exist.'],
+  CLARION_ERR_ORGANIZATION_EXISTS: [409, 'Organization "%s" already exists.'],
+  CLARION_ERR_MEMBER_NOT_FOUND: [404, 'Member "%s" is not in organization "%s".'],
+  CLARION_ERR_MEMBER_EXISTS: [409, 'User "%s" is already a member of organization "%s".'],
+  CLARION_ERR_APPLICATION_NOT_FOUND: [404, 'Application "%s" does not exist in organization "%s".'],
+  CLARION_ERR_APPLICATION_EXISTS: [409, 'Application "%s" already exists in organization "%s".'],
+  CLARION_ERR_ADDON_NOT_FOUND: [404, 'Add-on "%s" does not exist in organization "%s".'],
+  CLARION_ERR_ADDON_EXISTS: [409, 'Add-on "%s" already exists in organization "%s".'],
+  CLARION_ERR_ADDON_UNKNOWN_APPLICATION: [
+    422,
+    'The add-on is attached to application "%s", which does not exist in this organization.',
+  ],
+  // Hooks
+  CLARION_ERR_HOOK_NOT_FOUND: [404, 'Hook "%s" does not exist in organization "%s".'],
+  CLARION_ERR_HOOK_UNKNOWN_EVENT: [
+    422,
+    'The event filter names "%s", which is neither an event type nor "group:<name>" of a known group.',
+  ],
+  CLARION_ERR_HOOK_UNKNOWN_APPLICATION: [
+    422,
+    'The hook scope names application "%s", which does not exist in this organization.',
+  ],
+  CLARION_ERR_HOOK_UNKNOWN_ADDON: [422, 'The hook scope names add-on "%s", which does not exist in this organization.'],
+  CLARION_ERR_HOOK_INVALID_URL: [422, 'The hook URL is not usable: %s'],
+  CLARION_ERR_HOOK_FORBIDDEN_TARGET: [
+    422,
+    'The hook URL points to %s, which Clarion does not deliver to (set CLARION_ALLOW_PRIVATE_TARGETS=true for local use).',
+  ],
+  // Events
+  CLARION_ERR_EVENT_UNKNOWN_TYPE: [422, 'Event type "%s" is not in the catalog (GET /v1/event-types lists them).'],
+  CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION: [
+    422,
+    'Organization "%s" does not exist; register it with POST /v1/organizations first.',
+  ],
+  CLARION_ERR_EVENT_UNKNOWN_APPLICATION: [422, 'Application "%s" does not exist in organization "%s".'],
+  CLARION_ERR_EVENT_UNKNOWN_ADDON: [422, 'Add-on "%s" does not exist in organization "%s".'],
+  CLARION_ERR_EVENT_SCOPE_MISMATCH: [422, '%s'],
+  CLARION_ERR_EVENT_DATA_NOT_OBJECT: [422, '"data" must be a JSON object: it becomes the body of the raw format.'],
+  CLARION_ERR_EVENT_DATA_RESERVED_KEY: [422, '"data" must not have its own "%s" key: the raw format adds it.'],
+  CLARION_ERR_EVENT_NOT_FOUND: [404, 'Event "%s" does not exist in organization "%s".'],
+  CLARION_ERR_EVENT_ID_CONFLICT: [
+    409,
+    'Event "%s" was already received with a different body; send a new id for a new event.',
+  ],
+  // Deliveries
+  CLARION_ERR_DELIVERY_NOT_FOUND: [404, 'Delivery "%s" does not exist.'],
+  CLARION_ERR_DELIVERY_NOT_FINISHED: [409, 'Delivery "%s" is still %s; only a finished delivery can be re-sent.'],
+  CLARION_ERR_DELIVERY_TARGET_DISABLED: [409, 'Hook "%s" is disabled; enable it before re-sending its deliveries.'],
+  // Server
+  CLARION_ERR_INTERNAL: [500, 'Something went wrong on our side; quote error id %s when reporting it.'],
+  CLARION_ERR_UNAVAILABLE: [503, 'Clarion is shutting down or not ready; try again shortly.'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof DEFINITIONS;
+
+/** An error meant for the API caller: a stable code, an HTTP status and a message to act on. */
+export class ClarionError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, ...args: (string | number)[]) {
+    const [statusCode, template] = DEFINITIONS[code];
+    let index = 0;
+    super(template.replace(/%s/g, () => String(args[index++] ?? '')));
+    this.name = 'ClarionError';
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+/** Every registered code with its status: docs and tests enumerate these. */
+export function listErrorCodes(): { code: ErrorCode; statusCode: number; message: string }[] {
+  return Object.entries(DEFINITIONS).map(([code, [statusCode, message]]) => ({
+    code: code as ErrorCode,
+    statusCode,
+    message,
+  }));
+}

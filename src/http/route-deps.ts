@@ -1,0 +1,28 @@
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Clock } from '../clock.ts';
+import type { HookService } from '../hooks/hook-service.ts';
+import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
+import type { EventIngest } from '../ingest/event-ingest.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/store.ts';
+import { ClarionError } from '../errors.ts';
+
+/** What route plugins are given: the parts they call, nothing they could wire themselves. */
+export interface RouteDeps {
+  readonly store: Store;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly ingest: EventIngest;
+  readonly hooks: HookService;
+  readonly hookSettings: HookSettingsCodec;
+  readonly metrics: Metrics;
+  /** Resumes the workers after a re-send put deliveries back in the queue. */
+  readonly onDeliveriesQueued: () => void;
+  /** False while starting or shutting down (readiness). */
+  readonly isReady: () => boolean;
+}
+
+/** Throws the 404 every organization-scoped route answers for an unknown organization. */
+export async function requireOrganization(store: Store, id: string): Promise<void> {
+  if (!(await store.organizations.get(id))) throw new ClarionError('CLARION_ERR_ORGANIZATION_NOT_FOUND', id);
+}

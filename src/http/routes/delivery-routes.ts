@@ -1,0 +1,173 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ClarionError } from '../../errors.ts';
+import type { DeliveryRow } from '../../store/delivery-queue.ts';
+import type { AttemptRow } from '../../store/delivery-repository.ts';
+import type { RouteDeps } from '../route-deps.ts';
+import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
+
+const Status = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('sending'),
+  Type.Literal('sent'),
+  Type.Literal('failed'),
+  Type.Literal('gone'),
+  Type.Literal('cancelled'),
+]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const Delivery = Type.Object({
+  id: Type.String(),
+  organization: Type.String(),
+  event: Type.Object({ id: Type.String(), seq: Type.Integer(), type: Type.String() }),
+  application: NullableString,
+  hook: NullableString,
+  user: NullableString,
+  channel: Type.String(),
+  address: NullableString,
+  reason: Type.String(),
+  status: Status,
+  attempts: Type.Integer(),
+  next_attempt_at: Type.Union([Timestamp, Type.Null()]),
+  last_status_code: Type.Union([Type.Integer(), Type.Null()]),
+  last_error: NullableString,
+  provider_message_id: NullableString,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  finished_at: Type.Union([Timestamp, Type.Null()]),
+});
+const Attempt = Type.Object({
+  attempt: Type.Integer(),
+  started_at: Timestamp,
+  latency_ms: Type.Integer(),
+  outcome: Type.String(),
+  status_code: Type.Union([Type.Integer(), Type.Null()]),
+  response_excerpt: NullableString,
+  error: NullableString,
+});
+const DeliveryWithAttempts = Type.Intersect([Delivery, Type.Object({ attempts_log: Type.Array(Attempt) })]);
+const DeliveryQuery = Type.Intersect([
+  PageQuery,
+  Type.Object({
+    organization: Type.Optional(Type.String()),
+    event: Type.Optional(Type.String({ description: 'Event id' })),
+    hook: Type.Optional(Type.String()),
+    status: Type.Optional(Status),
+    channel: Type.Optional(Type.String()),
+    since: Type.Optional(Timestamp),
+    until: Type.Optional(Timestamp),
+  }),
+]);
+const DeliveryParams = Type.Object({ id: Type.String() });
+
+export function serializeDelivery(row: DeliveryRow) {
+  return {
+    id: row.id,
+    organization: row.organization_id,
+    event: { id: row.event_id, seq: row.event_seq, type: row.event_type },
+    application: row.application_id,
+    hook: row.hook_id,
+    user: row.user_id,
+    channel: row.channel,
+    address: row.address,
+    reason: row.reason,
+    status: row.status,
+    attempts: row.attempts,
+    next_attempt_at: row.status === 'pending' ? isoTime(row.next_attempt_at) : null,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    provider_message_id: row.provider_message_id,
+    created_at: isoTime(row.created_at),
+    updated_at: isoTime(row.updated_at),
+    finished_at: row.finished_at === null ? null : isoTime(row.finished_at),
+  };
+}
+
+function serializeAttempt(row: AttemptRow) {
+  return {
+    attempt: row.attempt,
+    started_at: isoTime(row.started_at),
+    latency_ms: row.latency_ms,
+    outcome: row.outcome,
+    status_code: row.status_code,
+    response_excerpt: row.response_excerpt,
+    error: row.error,
+  };
+}
+
+/** The delivery log: every delivery, its attempts, and re-sending. */
+export const deliveryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
+  app,
+  { store, clock, onDeliveriesQueued },
+) => {
+  app.get(
+    '/v1/deliveries',
+    {
+      schema: {
+        tags: ['deliveries'],
+        summary: 'List deliveries, newest first',
+        querystring: DeliveryQuery,
+        response: { 200: pageOf(Delivery) },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const page = await store.deliveries.list(
+        {
+          organizationId: query.organization,
+          eventId: query.event,
+          hookId: query.hook,
+          status: query.status,
+          channel: query.channel,
+          since: query.since === undefined ? undefined : Date.parse(query.since),
+          until: query.until === undefined ? undefined : Date.parse(query.until),
+        },
+        pageRequest(query),
+      );
+      return { data: page.data.map(serializeDelivery), next_cursor: page.next_cursor };
+    },
+  );
+
+  app.get(
+    '/v1/deliveries/:id',
+    {
+      schema: {
+        tags: ['deliveries'],
+        summary: 'One delivery with every attempt',
+        params: DeliveryParams,
+        response: { 200: DeliveryWithAttempts, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const row = await store.deliveries.get(request.params.id);
+      if (!row) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', request.params.id);
+      const attempts = await store.deliveries.attempts(row.id);
+      return { ...serializeDelivery(row), attempts_log: attempts.map(serializeAttempt) };
+    },
+  );
+
+  app.post(
+    '/v1/deliveries/:id/retry',
+    {
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Re-send a finished delivery now, with a fresh schedule of attempts',
+        params: DeliveryParams,
+        response: { 202: Delivery, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const row = await store.deliveries.get(request.params.id);
+      if (!row) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', request.params.id);
+      if (row.status === 'pending' || row.status === 'sending') {
+        throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FINISHED', row.id, row.status);
+      }
+      if (row.hook_id !== null) {
+        const hook = await store.hooks.get(row.organization_id, row.hook_id);
+        if (hook && !hook.enabled) throw new ClarionError('CLARION_ERR_DELIVERY_TARGET_DISABLED', hook.id);
+      }
+      await store.deliveries.requeue([row.id], clock.now());
+      onDeliveriesQueued();
+      return reply.status(202).send(serializeDelivery((await store.deliveries.get(row.id))!));
+    },
+  );
+};

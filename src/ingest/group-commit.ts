@@ -1,0 +1,62 @@
+/**
+ * Group commit: callers submit items one by one; items that arrive while a commit is running
+ * (or within the same event-loop turn) are committed together in the next one. One durable
+ * commit then serves many requests, which is how synchronous commits stay fast.
+ */
+export class GroupCommit<In, Out> {
+  private queue: { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+  private running = false;
+  private scheduled = false;
+
+  /**
+   * @param commit commits a batch and returns one result per item, in order; per-item
+   *   failures are results (an Error instance rejects that item only), a throw rejects all.
+   */
+  constructor(
+    private readonly commit: (items: In[]) => Promise<(Out | Error)[]>,
+    private readonly maxBatch = 1000,
+  ) {}
+
+  submit(item: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything submitted so far is committed. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.running) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    // setImmediate lets every request already read from the sockets join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.queue.splice(0, this.maxBatch);
+    try {
+      const results = await this.commit(batch.map((entry) => entry.item));
+      batch.forEach((entry, index) => {
+        const result = results[index];
+        if (result instanceof Error) entry.reject(result);
+        else entry.resolve(result as Out);
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { StoreDialect } from './opened-database.ts';
+import type { AttemptsTable, Database, DeliveriesTable, DeliveryStatus } from './schema.ts';
+
+export type DeliveryRow = Selectable<DeliveriesTable>;
+
+/** How one attempt ends for its delivery, written back by the worker that holds its lease. */
+export interface Settlement {
+  readonly deliveryId: string;
+  readonly attempt: Insertable<AttemptsTable>;
+  readonly status: Exclude<DeliveryStatus, 'sending' | 'cancelled'>;
+  /** When status is `pending`: the time of the next attempt. */
+  readonly nextAttemptAt: number;
+  readonly attempts: number;
+  readonly providerMessageId: string | null;
+  /** A hook whose target is gone is disabled in the same transaction. */
+  readonly disableHook: { readonly id: string; readonly reason: string } | null;
+  readonly now: number;
+}
+
+/**
+ * The delivery queue is rows in the store (graphile-worker style): a worker claims due rows
+ * by taking a lease, sends without holding any transaction open, then settles each row.
+ */
+export class DeliveryQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+  ) {}
+
+  /**
+   * Leases up to `limit` due pending deliveries to `owner` until `leaseUntil`. On PostgreSQL
+   * `FOR UPDATE SKIP LOCKED` lets any number of workers claim at once without taking the same
+   * row; SQLite has one writer, so the statement itself is the lock.
+   */
+  async claim(owner: string, now: number, limit: number, leaseUntil: number): Promise<DeliveryRow[]> {
+    const due = this.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .$if(this.dialect.supportsSkipLocked, (qb) => qb.forUpdate().skipLocked());
+    return this.db
+      .updateTable('deliveries')
+      .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+  }
+
+  /** Extends the leases `owner` still holds; a lease lost to expiry is not taken back. */
+  async renew(owner: string, ids: readonly string[], leaseUntil: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('deliveries')
+      .set({ lease_until: leaseUntil })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+
+  /** Returns deliveries whose lease expired (their worker died) to the queue; returns how many. */
+  async reclaimExpired(now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', lease_owner: null, lease_until: null, updated_at: now })
+      .where('status', '=', 'sending')
+      .where('lease_until', '<', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * Returns every leased delivery to the queue. Only for a store no other process uses (SQLite
+   * at start): any lease found there belongs to a process that is gone.
+   */
+  async releaseAll(now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', lease_owner: null, lease_until: null, updated_at: now })
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Writes a batch of attempts and their deliveries' new state in one transaction. */
+  async settle(owner: string, settlements: readonly Settlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('attempts')
+        .values(settlements.map((settlement) => settlement.attempt))
+        .execute();
+      for (const settlement of settlements) {
+        const finished = settlement.status !== 'pending';
+        await trx
+          .updateTable('deliveries')
+          .set({
+            status: settlement.status,
+            attempts: settlement.attempts,
+            next_attempt_at: settlement.nextAttemptAt,
+            lease_owner: null,
+            lease_until: null,
+            last_status_code: settlement.attempt.status_code ?? null,
+            last_error: settlement.attempt.error ?? null,
+            ...(settlement.providerMessageId !== null ? { provider_message_id: settlement.providerMessageId } : {}),
+            updated_at: settlement.now,
+            finished_at: finished ? settlement.now : null,
+          })
+          .where('id', '=', settlement.deliveryId)
+          .where('lease_owner', '=', owner)
+          .where('status', '=', 'sending')
+          .execute();
+        if (settlement.disableHook) {
+          await trx
+            .updateTable('hooks')
+            .set({ enabled: 0, disabled_reason: settlement.disableHook.reason, updated_at: settlement.now })
+            .where('id', '=', settlement.disableHook.id)
+            .execute();
+        }
+      }
+    });
+  }
+
+  /** When the next pending delivery falls due, or null when none is pending. */
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select(sql<number | null>`min(next_attempt_at)`.as('due'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  }
+
+  /** Pending deliveries and the age of the oldest due one (for metrics). */
+  async depth(now: number): Promise<{ pending: number; oldestDueAgeMs: number }> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select([sql<number>`count(*)`.as('pending'), sql<number | null>`min(next_attempt_at)`.as('oldest')])
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    const oldest = row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+    return {
+      pending: Number(row?.pending ?? 0),
+      oldestDueAgeMs: oldest === null ? 0 : Math.max(0, now - oldest),
+    };
+  }
+}

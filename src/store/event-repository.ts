@@ -1,0 +1,57 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, EventsTable } from './schema.ts';
+import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+
+export type EventRow = Selectable<EventsTable>;
+
+export class EventRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Takes `count` sequence numbers and returns the last one. Must run inside the transaction
+   * that stores the events: the counter row stays locked until it commits (see EventIngest).
+   */
+  async reserveSequence(count: number, trx: Kysely<Database>): Promise<number> {
+    const row = await trx
+      .updateTable('counters')
+      .set({ value: sql<number>`value + ${count}` })
+      .where('name', '=', 'event_seq')
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  get(organizationId: string, id: string): Promise<EventRow | undefined> {
+    return this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  async getBySeq(seqs: readonly number[]): Promise<Map<number, EventRow>> {
+    if (seqs.length === 0) return new Map();
+    const rows = await this.db.selectFrom('events').selectAll().where('seq', 'in', seqs).execute();
+    return new Map(rows.map((row) => [row.seq, row]));
+  }
+
+  /** The organization's events, newest first, optionally of one type. */
+  async list(
+    organizationId: string,
+    filter: { type?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<EventRow>> {
+    const before = decodeCursor(page.cursor);
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .$if(filter.type !== undefined, (qb) => qb.where('type', '=', filter.type!))
+      .$if(before !== undefined, (qb) => qb.where('seq', '<', Number(before)))
+      .orderBy('seq', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    return toPage(rows, page.limit, (row) => String(row.seq));
+  }
+}

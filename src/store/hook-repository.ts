@@ -1,0 +1,137 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, HooksTable } from './schema.ts';
+import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+
+/** A hook's event filter: every event, or a list of type names and `group:<name>` entries. */
+export type EventFilter = 'all' | string[];
+
+/** A hook as stored, with its JSON columns decoded. Secret settings stay encrypted here. */
+export interface HookRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  kind: string;
+  settings: Record<string, unknown>;
+  events: EventFilter;
+  applications: string[] | null;
+  addons: string[] | null;
+  enabled: boolean;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export function decodeHook(row: Selectable<HooksTable>): HookRecord {
+  return {
+    id: row.id,
+    organization_id: row.organization_id,
+    name: row.name,
+    kind: row.kind,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    events: JSON.parse(row.events) as EventFilter,
+    applications: row.applications === null ? null : (JSON.parse(row.applications) as string[]),
+    addons: row.addons === null ? null : (JSON.parse(row.addons) as string[]),
+    enabled: row.enabled === 1,
+    disabled_reason: row.disabled_reason,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function encodeHook(hook: HookRecord): Selectable<HooksTable> {
+  return {
+    ...hook,
+    settings: JSON.stringify(hook.settings),
+    events: JSON.stringify(hook.events),
+    applications: hook.applications === null ? null : JSON.stringify(hook.applications),
+    addons: hook.addons === null ? null : JSON.stringify(hook.addons),
+    enabled: hook.enabled ? 1 : 0,
+  };
+}
+
+export class HookRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(hook: HookRecord, db: Kysely<Database> = this.db): Promise<void> {
+    await db.insertInto('hooks').values(encodeHook(hook)).execute();
+  }
+
+  async get(organizationId: string, id: string): Promise<HookRecord | undefined> {
+    const row = await this.db
+      .selectFrom('hooks')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && decodeHook(row);
+  }
+
+  /** Hooks by id, across organizations (the worker loads a claimed batch's hooks at once). */
+  async getMany(ids: readonly string[]): Promise<Map<string, HookRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('hooks').selectAll().where('id', 'in', ids).execute();
+    return new Map(rows.map((row) => [row.id, decodeHook(row)]));
+  }
+
+  /** Every hook of the organization, enabled or not: what routing considers for an event. */
+  async allFor(organizationId: string, db: Kysely<Database> = this.db): Promise<HookRecord[]> {
+    const rows = await db
+      .selectFrom('hooks')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .orderBy('id')
+      .execute();
+    return rows.map(decodeHook);
+  }
+
+  async list(organizationId: string, page: PageRequest): Promise<Page<HookRecord>> {
+    const after = decodeCursor(page.cursor);
+    const rows = await this.db
+      .selectFrom('hooks')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    return toPage(rows.map(decodeHook), page.limit, (hook) => hook.id);
+  }
+
+  async replace(hook: HookRecord): Promise<void> {
+    const { id, organization_id: organizationId, ...rest } = encodeHook(hook);
+    await this.db
+      .updateTable('hooks')
+      .set(rest)
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async delete(organizationId: string, id: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('hooks')
+        .where('organization_id', '=', organizationId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) !== 1) return false;
+      // A deleted hook's queued deliveries have nowhere to go.
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'cancelled', last_error: 'the hook was deleted', updated_at: now, finished_at: now })
+        .where('hook_id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+      return true;
+    });
+  }
+
+  /** Disables a hook whose target is gone, keeping the reason for the user to read. */
+  async disable(id: string, reason: string, now: number, db: Kysely<Database> = this.db): Promise<void> {
+    await db
+      .updateTable('hooks')
+      .set({ enabled: 0, disabled_reason: reason, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+}

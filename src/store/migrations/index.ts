@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.ts';
+
+/** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+};

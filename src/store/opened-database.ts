@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** What differs between the stores, as capabilities rather than `if (sqlite)` branches. */
+export interface StoreDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** Claims use `FOR UPDATE SKIP LOCKED` so several workers never take the same row. */
+  readonly supportsSkipLocked: boolean;
+  /** Several processes use this store at once (leases of others may be alive). */
+  readonly sharedByProcesses: boolean;
+}
+
+export interface OpenedDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  /** Where the data lives, safe to log. */
+  readonly description: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import { ClarionError } from '../errors.ts';
+
+/** One page of a listing; `next_cursor` is null on the last page. */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Cursors are opaque to callers: the last id of the page, base64url-encoded. */
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!decoded.startsWith('c:')) throw new ClarionError('CLARION_ERR_REQUEST_INVALID_CURSOR', cursor);
+  return decoded.slice(2);
+}
+
+/** Builds a page from `limit + 1` rows: the extra row only says there is a next page. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): Page<T> {
+  const data = rows.slice(0, limit);
+  const last = data[data.length - 1];
+  return {
+    data,
+    next_cursor:
+      rows.length > limit && last !== undefined ? Buffer.from(`c:${keyOf(last)}`).toString('base64url') : null,
+  };
+}

@@ -1,0 +1,37 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../schema.ts';
+import type { OpenedDatabase } from '../opened-database.ts';
+
+const INT8_OID = 20;
+
+/**
+ * PostgreSQL: any number of API and worker processes share it. BIGINT columns hold epoch
+ * milliseconds and sequence numbers, all far below 2^53, so they are parsed as numbers.
+ */
+export function openPostgresDatabase(connectionString: string, poolSize = 10): OpenedDatabase {
+  const parseInt8 = (value: string): number => Number(value);
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? parseInt8 : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: { name: 'postgres', supportsSkipLocked: true, sharedByProcesses: true },
+    description: redactConnectionString(connectionString),
+    close: () => db.destroy(),
+  };
+}
+
+/** The connection string without its password, for logs. */
+export function redactConnectionString(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}

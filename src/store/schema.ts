@@ -1,0 +1,150 @@
+/**
+ * Row types of every table, keeping the SQL column names so nothing maps between layers.
+ * Times are epoch milliseconds in BIGINT columns; JSON is stored as TEXT on both stores.
+ */
+export interface Database {
+  settings: SettingsTable;
+  counters: CountersTable;
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  applications: ApplicationsTable;
+  addons: AddonsTable;
+  hooks: HooksTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+/** Named counters; `event_seq` hands out event sequence numbers in commit order. */
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type Role = 'owner' | 'admin' | 'developer' | 'finance';
+
+export interface MembershipsTable {
+  organization_id: string;
+  user_id: string;
+  role: Role;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApplicationsTable {
+  organization_id: string;
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AddonsTable {
+  organization_id: string;
+  id: string;
+  name: string;
+  /** The application the add-on is attached to, if any. */
+  application_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HooksTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  kind: string;
+  /** JSON of the kind's settings; secret values inside are encrypted (SecretBox). */
+  settings: string;
+  /** JSON: "all" or a list of type names and "group:<name>" entries. */
+  events: string;
+  /** JSON list of application ids, or null for every application. */
+  applications: string | null;
+  /** JSON list of add-on ids, or null for every add-on. */
+  addons: string | null;
+  enabled: number;
+  /** Why the hook was disabled, when Clarion disabled it (e.g. the receiver answered 410). */
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  /** Increases in commit order on both stores (see counters). */
+  seq: number;
+  organization_id: string;
+  id: string;
+  type: string;
+  application_id: string | null;
+  addon_id: string | null;
+  occurred_at: number;
+  received_at: number;
+  /** JSON object: the platform's representation of the resource. */
+  data: string;
+  /** Hash of the request as sent: same id with another body is a conflict. */
+  body_hash: string;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'gone' | 'cancelled';
+
+export interface DeliveriesTable {
+  id: string;
+  organization_id: string;
+  event_seq: number;
+  event_id: string;
+  event_type: string;
+  application_id: string | null;
+  hook_id: string | null;
+  user_id: string | null;
+  channel: string;
+  /** Per-recipient address (e-mail); null for hooks, whose settings say where. */
+  address: string | null;
+  /** The routing rule that created this delivery, as the "why" trace shows it. */
+  reason: string;
+  status: DeliveryStatus;
+  /** Attempts made in the current schedule (a manual re-send starts a new one). */
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  provider_message_id: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface AttemptsTable {
+  id: string;
+  delivery_id: string;
+  organization_id: string;
+  attempt: number;
+  started_at: number;
+  latency_ms: number;
+  outcome: 'sent' | 'retry' | 'failed' | 'gone';
+  status_code: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+}

@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { OpenedDatabase } from '../opened-database.ts';
+
+/** The embedded store: one SQLite file in the data directory, one writer (this process). */
+export function openSqliteDatabase(dataDir: string): OpenedDatabase {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'clarion.db');
+  const sqlite = new SqliteDatabase(file);
+  // WAL lets readers run beside the writer; synchronous=FULL makes every commit reach the disk
+  // before it returns, which is what lets POST /v1/events answer 202 only for durable events.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: { name: 'sqlite', supportsSkipLocked: false, sharedByProcesses: false },
+    description: file,
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,75 @@
+import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { DeliveryQueue } from './delivery-queue.ts';
+import { DeliveryRepository } from './delivery-repository.ts';
+import { EventRepository } from './event-repository.ts';
+import { HookRepository } from './hook-repository.ts';
+import { MemberRepository } from './member-repository.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+import type { OpenedDatabase, StoreDialect } from './opened-database.ts';
+import { OrganizationRepository } from './organization-repository.ts';
+import { openPostgresDatabase } from './postgres/postgres-database.ts';
+import type { Database } from './schema.ts';
+import { SettingsRepository } from './settings-repository.ts';
+import { openSqliteDatabase } from './sqlite/sqlite-database.ts';
+
+export interface StoreLocation {
+  /** `postgres://...`, or undefined for the SQLite file in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+}
+
+/**
+ * Everything Clarion keeps, on SQLite or PostgreSQL behind one set of repositories. The
+ * differences between the two are capabilities of `dialect`, read in the few places they matter.
+ */
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  readonly description: string;
+  readonly settings: SettingsRepository;
+  readonly organizations: OrganizationRepository;
+  readonly members: MemberRepository;
+  readonly hooks: HookRepository;
+  readonly events: EventRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly queue: DeliveryQueue;
+
+  private constructor(private readonly opened: OpenedDatabase) {
+    this.db = opened.db;
+    this.dialect = opened.dialect;
+    this.description = opened.description;
+    this.settings = new SettingsRepository(this.db);
+    this.organizations = new OrganizationRepository(this.db);
+    this.members = new MemberRepository(this.db);
+    this.hooks = new HookRepository(this.db);
+    this.events = new EventRepository(this.db);
+    this.deliveries = new DeliveryRepository(this.db);
+    this.queue = new DeliveryQueue(this.db, this.dialect);
+  }
+
+  static open(location: StoreLocation): Store {
+    return new Store(
+      location.databaseUrl === undefined
+        ? openSqliteDatabase(location.dataDir)
+        : openPostgresDatabase(location.databaseUrl),
+    );
+  }
+
+  /** Applies pending migrations; throws with the failing migration's name if one fails. */
+  async migrate(): Promise<MigrationResultSet> {
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+    });
+    const result = await migrator.migrateToLatest();
+    if (result.error !== undefined) {
+      const failed = result.results?.find((migration) => migration.status === 'Error');
+      throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: result.error });
+    }
+    return result;
+  }
+
+  close(): Promise<void> {
+    return this.opened.close();
+  }
+}
