@@ -13,6 +13,7 @@ import { HookService } from './hooks/hook-service.ts';
 import { HookSettingsCodec } from './hooks/hook-settings.ts';
 import { EventIngest } from './ingest/event-ingest.ts';
 import { Metrics } from './metrics.ts';
+import { RetentionSweeper } from './retention/retention-sweeper.ts';
 import { systemResolver, type Resolver } from './net/guarded-lookup.ts';
 import { HttpClient } from './net/http-client.ts';
 import { resolvePlatformKey } from './security/platform-key.ts';
@@ -95,6 +96,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         ...(deps.random !== undefined ? { random: deps.random } : {}),
       })
     : undefined;
+  const sweeper = runsWorkers ? new RetentionSweeper({ store, clock, logger, retentionDays: config.retentionDays }) : undefined;
   const wakeWorkers = () => worker?.wake();
   const ingest = new EventIngest({ store, catalog, clock, onDeliveriesQueued: wakeWorkers });
   const hooks = new HookService({
@@ -133,6 +135,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     generatedPlatformKey: platformKey.generated,
     async start() {
       await worker?.start();
+      sweeper?.start();
       ready = true;
       return app?.listen({ port: config.port, host: config.host });
     },
@@ -141,6 +144,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await app?.close();
       await ingest.drain();
       await worker?.stop(config.shutdownTimeoutMs);
+      await sweeper?.stop();
       await channels.close();
       await http.close();
       await store.close();

@@ -7,6 +7,7 @@ import { MemberRepository } from './member-repository.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { OpenedDatabase, StoreDialect } from './opened-database.ts';
 import { OrganizationRepository } from './organization-repository.ts';
+import { RetentionRepository } from './retention-repository.ts';
 import { openPostgresDatabase } from './postgres/postgres-database.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
@@ -33,6 +34,7 @@ export class Store {
   readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
   readonly queue: DeliveryQueue;
+  readonly retention: RetentionRepository;
 
   private constructor(private readonly opened: OpenedDatabase) {
     this.db = opened.db;
@@ -45,6 +47,7 @@ export class Store {
     this.events = new EventRepository(this.db);
     this.deliveries = new DeliveryRepository(this.db);
     this.queue = new DeliveryQueue(this.db, this.dialect);
+    this.retention = new RetentionRepository(this.db);
   }
 
   static open(location: StoreLocation): Store {

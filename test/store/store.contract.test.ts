@@ -105,7 +105,9 @@ for (const kind of STORE_KINDS) {
       const owners = ['w1', 'w2', 'w3', 'w4'];
       const claimed = await Promise.all(
         owners.flatMap((owner) =>
-          [0, 1, 2].map(() => store.queue.claim(owner, now, 40, now + 30_000).then((rows) => rows.map((row) => row.id))),
+          [0, 1, 2].map(() =>
+            store.queue.claim(owner, now, 40, now + 30_000).then((rows) => rows.map((row) => row.id)),
+          ),
         ),
       );
       const all = claimed.flat();
@@ -163,6 +165,50 @@ for (const kind of STORE_KINDS) {
       assert.equal((await store.deliveries.get(row!.id))?.lease_until, now + 1000);
       await store.queue.renew('w1', [row!.id], now + 9000);
       assert.equal((await store.deliveries.get(row!.id))?.lease_until, now + 9000);
+    });
+
+    it('purges finished deliveries, their attempts and events past retention, keeping anything still pending', async () => {
+      await store.db.deleteFrom('deliveries').execute();
+      await store.db.deleteFrom('attempts').execute();
+      await store.db.deleteFrom('events').execute();
+      const ingest = new EventIngest({ store, catalog: new Catalog(), clock, onDeliveriesQueued: () => {} });
+      const old = await ingest.submit({ id: 'old-done', type: 'job.fail', organization: 'acme', data: {} });
+      const stuck = await ingest.submit({ id: 'old-pending', type: 'job.fail', organization: 'acme', data: {} });
+      const now = clock.now();
+      const [done] = await store.queue.claim('w', now, 1, now + 1000);
+      assert.equal(done?.event_seq, old.seq);
+      await store.queue.settle('w', [
+        {
+          deliveryId: done.id,
+          attempt: {
+            id: 'att_old',
+            delivery_id: done.id,
+            organization_id: 'acme',
+            attempt: 1,
+            started_at: now,
+            latency_ms: 3,
+            outcome: 'sent',
+            status_code: 200,
+            response_excerpt: null,
+            error: null,
+          },
+          status: 'sent',
+          nextAttemptAt: now,
+          attempts: 1,
+          providerMessageId: null,
+          disableHook: null,
+          now,
+        },
+      ]);
+      const removed = await store.retention.purgeBefore(now + 1);
+      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1 });
+      const events = await store.db.selectFrom('events').select('id').execute();
+      assert.deepEqual(
+        events.map((row) => row.id),
+        ['old-pending'],
+      );
+      assert.equal(stuck.deliveries, 1);
+      assert.deepEqual(await store.retention.purgeBefore(now + 1), { attempts: 0, deliveries: 0, events: 0 });
     });
 
     it('reports when the next pending delivery falls due, and the queue depth', async () => {
