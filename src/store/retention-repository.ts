@@ -41,8 +41,10 @@ export class RetentionRepository {
         .selectFrom('events')
         .select('seq')
         .where('received_at', '<', cutoff)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('deliveries').select('id').whereRef('deliveries.event_seq', '=', 'events.seq'))),
+        .where((eb) =>
+          eb.not(
+            eb.exists(eb.selectFrom('deliveries').select('id').whereRef('deliveries.event_seq', '=', 'events.seq')),
+          ),
         )
         .limit(this.batchSize);
       return Number((await this.db.deleteFrom('events').where('seq', 'in', seqs).executeTakeFirst()).numDeletedRows);
