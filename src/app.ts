@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { installAuth } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { installNulGuard } from './http/nul-guard.ts';
 import type { RouteDeps } from './http/route-deps.ts';
 import { catalogRoutes } from './http/routes/catalog-routes.ts';
 import { deliveryRoutes } from './http/routes/delivery-routes.ts';
@@ -37,6 +38,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandler(app);
   installAuth(app, options.platformKeyHash);
+  installNulGuard(app);
 
   await app.register(swagger, {
     openapi: {

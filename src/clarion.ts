@@ -96,7 +96,9 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         ...(deps.random !== undefined ? { random: deps.random } : {}),
       })
     : undefined;
-  const sweeper = runsWorkers ? new RetentionSweeper({ store, clock, logger, retentionDays: config.retentionDays }) : undefined;
+  const sweeper = runsWorkers
+    ? new RetentionSweeper({ store, clock, logger, retentionDays: config.retentionDays })
+    : undefined;
   const wakeWorkers = () => worker?.wake();
   const ingest = new EventIngest({ store, catalog, clock, onDeliveriesQueued: wakeWorkers });
   const hooks = new HookService({

@@ -20,9 +20,10 @@ export function installAuth(app: FastifyInstance, platformKeyHash: Buffer): void
   app.addHook('onRequest', (request, _reply, done) => {
     if (isPublic(request)) return done();
     const header = request.headers.authorization;
-    if (header === undefined || !/^Bearer\s+\S+/i.test(header)) throw new ClarionError('CLARION_ERR_AUTH_MISSING');
+    if (header === undefined || !/^Bearer\s+\S+/i.test(header))
+      return done(new ClarionError('CLARION_ERR_AUTH_MISSING'));
     const key = header.replace(/^Bearer\s+/i, '').trim();
-    if (!keyMatches(key, platformKeyHash)) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
+    if (!keyMatches(key, platformKeyHash)) return done(new ClarionError('CLARION_ERR_AUTH_INVALID'));
     request.principal = { kind: 'platform' };
     done();
   });

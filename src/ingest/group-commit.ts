@@ -31,6 +31,27 @@ export class GroupCommit<In, Out> {
     }
   }
 
+  /**
+   * Commits the batch; if the whole commit fails, commits its items one by one, so one item
+   * that breaks the transaction fails alone instead of failing everything committed with it.
+   */
+  private async commitBatch(batch: typeof this.queue): Promise<void> {
+    try {
+      const results = await this.commit(batch.map((entry) => entry.item));
+      batch.forEach((entry, index) => {
+        const result = results[index];
+        if (result instanceof Error) entry.reject(result);
+        else entry.resolve(result as Out);
+      });
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const entry of batch) await this.commitBatch([entry]);
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
@@ -46,14 +67,7 @@ export class GroupCommit<In, Out> {
     this.running = true;
     const batch = this.queue.splice(0, this.maxBatch);
     try {
-      const results = await this.commit(batch.map((entry) => entry.item));
-      batch.forEach((entry, index) => {
-        const result = results[index];
-        if (result instanceof Error) entry.reject(result);
-        else entry.resolve(result as Out);
-      });
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
+      await this.commitBatch(batch);
     } finally {
       this.running = false;
       if (this.queue.length > 0) this.schedule();

@@ -10,9 +10,7 @@ export class RetentionSweeper {
   private cancel: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; retentionDays: number },
-  ) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; retentionDays: number }) {}
 
   start(): void {
     this.schedule(0);

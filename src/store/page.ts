@@ -15,7 +15,8 @@ export interface PageRequest {
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!decoded.startsWith('c:')) throw new ClarionError('CLARION_ERR_REQUEST_INVALID_CURSOR', cursor);
+  if (!decoded.startsWith('c:') || decoded.includes('\u0000'))
+    throw new ClarionError('CLARION_ERR_REQUEST_INVALID_CURSOR', cursor);
   return decoded.slice(2);
 }
 
