@@ -35,7 +35,8 @@ export class FakeClock implements Clock {
 
   setTimer(fn: () => void, ms: number): () => void {
     const id = this.nextId++;
-    this.timers.push({ at: this.current + Math.max(0, ms), fn, id });
+    // Whole milliseconds, like Date.now(): stored times are integers.
+    this.timers.push({ at: this.current + Math.max(0, Math.ceil(ms)), fn, id });
     return () => {
       this.timers = this.timers.filter((timer) => timer.id !== id);
     };

@@ -41,9 +41,12 @@ export class DeliveryWorker {
   private readonly pollIntervalMs: number;
   private readonly random: () => number;
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Every delivery this worker leased whose outcome is not written yet: their leases are renewed. */
+  private readonly held = new Set<string>();
   private settlements: Settlement[] = [];
   private settleScheduled = false;
-  private settling: Promise<void> = Promise.resolve();
+  private settlingNow = false;
+  private settled: Promise<void> = Promise.resolve();
   private running = false;
   private pumping = false;
   private pumpAgain = false;
@@ -96,7 +99,7 @@ export class DeliveryWorker {
     for (const entry of this.inFlight.values()) entry.controller.abort(new Error('the worker is shutting down'));
     await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.done));
     this.flushSettlements();
-    await this.settling;
+    await this.settled;
     this.cancelRenew?.();
   }
 
@@ -161,18 +164,22 @@ export class DeliveryWorker {
 
   private scheduleRenewal(): void {
     const { store, clock, logger } = this.options;
-    this.cancelRenew = clock.setTimer(() => {
-      const ids = [...this.inFlight.keys()];
-      store.queue
-        .renew(this.owner, ids, clock.now() + this.leaseMs)
-        .catch((error: unknown) => logger.error({ err: error }, 'renewing leases failed'))
-        .finally(() => {
-          if (this.running || this.inFlight.size > 0) this.scheduleRenewal();
-        });
-    }, this.leaseMs / 3);
+    this.cancelRenew = clock.setTimer(
+      () => {
+        // Sent but not yet recorded counts as held: letting that lease lapse would send it again.
+        store.queue
+          .renew(this.owner, [...this.held], clock.now() + this.leaseMs)
+          .catch((error: unknown) => logger.error({ err: error }, 'renewing leases failed'))
+          .finally(() => {
+            if (this.running || this.held.size > 0) this.scheduleRenewal();
+          });
+      },
+      Math.floor(this.leaseMs / 3),
+    );
   }
 
   private launch(row: DeliveryRow, batch: DeliveryBatch): void {
+    this.held.add(row.id);
     const controller = new AbortController();
     const done = this.deliver(row, batch, controller.signal).finally(() => {
       this.inFlight.delete(row.id);
@@ -256,19 +263,31 @@ export class DeliveryWorker {
     });
   }
 
+  /**
+   * Writes outcomes, one transaction at a time, each taking everything that finished since the
+   * last one: under load the batches grow instead of the backlog.
+   */
   private flushSettlements(): void {
-    const batch = this.settlements;
-    if (batch.length === 0) return;
-    this.settlements = [];
+    if (this.settlingNow || this.settlements.length === 0) return;
+    this.settlingNow = true;
     const { store, logger } = this.options;
-    this.settling = this.settling.then(async () => {
+    this.settled = (async () => {
       try {
-        await store.queue.settle(this.owner, batch);
-      } catch (error) {
-        // The leases run out and the deliveries are sent again: at least once, never lost.
-        logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');
+        while (this.settlements.length > 0) {
+          const batch = this.settlements;
+          this.settlements = [];
+          try {
+            await store.queue.settle(this.owner, batch);
+          } catch (error) {
+            // The leases run out and the deliveries are sent again: at least once, never lost.
+            logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');
+          }
+          for (const settlement of batch) this.held.delete(settlement.deliveryId);
+          this.wake();
+        }
+      } finally {
+        this.settlingNow = false;
       }
-      this.wake();
-    });
+    })();
   }
 }

@@ -4,6 +4,10 @@ import type { AttemptsTable, Database, DeliveriesTable, DeliveryStatus } from '.
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 
+// 9 bound values per outcome row and 10 per attempt row: 500 rows stay far below SQLite's
+// 32,766 and PostgreSQL's 65,535 parameters per statement.
+const SETTLE_CHUNK = 500;
+
 /** How one attempt ends for its delivery, written back by the worker that holds its lease. */
 export interface Settlement {
   readonly deliveryId: string;
@@ -62,13 +66,22 @@ export class DeliveryQueue {
       .execute();
   }
 
-  /** Returns deliveries whose lease expired (their worker died) to the queue; returns how many. */
+  /**
+   * Returns deliveries whose lease expired (their worker died) to the queue; returns how many.
+   * Rows another transaction holds are skipped, not waited for: a settling worker still owns
+   * them, and waiting could deadlock with its bulk update.
+   */
   async reclaimExpired(now: number): Promise<number> {
+    const expired = this.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', 'sending')
+      .where('lease_until', '<', now)
+      .$if(this.dialect.supportsSkipLocked, (qb) => qb.forUpdate().skipLocked());
     const result = await this.db
       .updateTable('deliveries')
       .set({ status: 'pending', lease_owner: null, lease_until: null, updated_at: now })
-      .where('status', '=', 'sending')
-      .where('lease_until', '<', now)
+      .where('id', 'in', expired)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
@@ -86,41 +99,46 @@ export class DeliveryQueue {
     return Number(result.numUpdatedRows);
   }
 
-  /** Writes a batch of attempts and their deliveries' new state in one transaction. */
+  /**
+   * Writes a batch of attempts and their deliveries' new state in one transaction: one insert
+   * and one bulk update per chunk, whatever the batch size. A delivery whose lease this worker
+   * no longer holds keeps its state (its attempt is still logged).
+   */
   async settle(owner: string, settlements: readonly Settlement[]): Promise<void> {
     if (settlements.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('attempts')
-        .values(settlements.map((settlement) => settlement.attempt))
-        .execute();
-      for (const settlement of settlements) {
-        const finished = settlement.status !== 'pending';
+      for (let i = 0; i < settlements.length; i += SETTLE_CHUNK) {
+        const chunk = settlements.slice(i, i + SETTLE_CHUNK);
         await trx
-          .updateTable('deliveries')
-          .set({
-            status: settlement.status,
-            attempts: settlement.attempts,
-            next_attempt_at: settlement.nextAttemptAt,
-            lease_owner: null,
-            lease_until: null,
-            last_status_code: settlement.attempt.status_code ?? null,
-            last_error: settlement.attempt.error ?? null,
-            ...(settlement.providerMessageId !== null ? { provider_message_id: settlement.providerMessageId } : {}),
-            updated_at: settlement.now,
-            finished_at: finished ? settlement.now : null,
-          })
-          .where('id', '=', settlement.deliveryId)
-          .where('lease_owner', '=', owner)
-          .where('status', '=', 'sending')
+          .insertInto('attempts')
+          .values(chunk.map((settlement) => settlement.attempt))
           .execute();
-        if (settlement.disableHook) {
-          await trx
-            .updateTable('hooks')
-            .set({ enabled: 0, disabled_reason: settlement.disableHook.reason, updated_at: settlement.now })
-            .where('id', '=', settlement.disableHook.id)
-            .execute();
-        }
+        await sql`
+          with outcome (id, status, attempts, next_attempt_at, last_status_code, last_error, provider_message_id, updated_at, finished_at) as (
+            values ${sql.join(chunk.map(outcomeRow))}
+          )
+          update deliveries set
+            status = outcome.status,
+            attempts = cast(outcome.attempts as integer),
+            next_attempt_at = cast(outcome.next_attempt_at as bigint),
+            lease_owner = null,
+            lease_until = null,
+            last_status_code = cast(outcome.last_status_code as integer),
+            last_error = outcome.last_error,
+            provider_message_id = coalesce(outcome.provider_message_id, deliveries.provider_message_id),
+            updated_at = cast(outcome.updated_at as bigint),
+            finished_at = cast(outcome.finished_at as bigint)
+          from outcome
+          where deliveries.id = outcome.id and deliveries.lease_owner = ${owner} and deliveries.status = 'sending'
+        `.execute(trx);
+      }
+      for (const settlement of settlements) {
+        if (!settlement.disableHook) continue;
+        await trx
+          .updateTable('hooks')
+          .set({ enabled: 0, disabled_reason: settlement.disableHook.reason, updated_at: settlement.now })
+          .where('id', '=', settlement.disableHook.id)
+          .execute();
       }
     });
   }
@@ -148,4 +166,11 @@ export class DeliveryQueue {
       oldestDueAgeMs: oldest === null ? 0 : Math.max(0, now - oldest),
     };
   }
+}
+
+function outcomeRow(settlement: Settlement) {
+  const finished = settlement.status !== 'pending';
+  return sql`(${settlement.deliveryId}, ${settlement.status}, ${settlement.attempts}, ${settlement.nextAttemptAt}, ${
+    settlement.attempt.status_code ?? null
+  }, ${settlement.attempt.error ?? null}, ${settlement.providerMessageId}, ${settlement.now}, ${finished ? settlement.now : null})`;
 }
