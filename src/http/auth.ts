@@ -11,8 +11,8 @@ declare module 'fastify' {
   }
 }
 
-/** Paths anyone may read: health checks, the API description and its docs. */
-const PUBLIC_PREFIXES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'];
+/** Paths anyone may read: health checks, the API description and its docs (metrics need the key). */
+const PUBLIC_PREFIXES = ['/healthz', '/readyz', '/openapi.json', '/docs'];
 
 /** Every route requires `Authorization: Bearer <platform key>`, except the public ones. */
 export function installAuth(app: FastifyInstance, platformKeyHash: Buffer): void {

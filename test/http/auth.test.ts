@@ -10,7 +10,7 @@ import { freshStoreLocation, STORE_KINDS, type TestStoreLocation } from '../help
 import { startTestClarion, type TestClarion } from '../helpers/test-clarion.ts';
 
 /** Paths in the OpenAPI document anyone may call. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'options', 'head']);
 
 interface Operation {
@@ -92,7 +92,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('answers the public routes without credentials', async () => {
-      for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+      for (const url of ['/healthz', '/readyz', '/openapi.json']) {
         const response = await t.clarion.app!.inject({ method: 'GET', url });
         assert.equal(response.statusCode, 200, `${url}: ${response.body}`);
       }
