@@ -99,7 +99,11 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const sweeper = runsWorkers
     ? new RetentionSweeper({ store, clock, logger, retentionDays: config.retentionDays })
     : undefined;
-  const wakeWorkers = () => worker?.wake();
+  // The local worker starts at once; workers of other processes hear it from the store.
+  const wakeWorkers = () => {
+    worker?.wake();
+    store.wakeups.notify();
+  };
   const ingest = new EventIngest({ store, catalog, clock, onDeliveriesQueued: wakeWorkers });
   const hooks = new HookService({
     store,

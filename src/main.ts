@@ -1,18 +1,20 @@
 import { createClarion } from './clarion.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Store } from './store/store.ts';
 
-const USAGE = `Usage: clarion <command>
+const USAGE = `Usage: clarion <command> [options]
 
 Commands:
-  serve     Run the API, dashboard and delivery workers (CLARION_ROLE=api|worker|all)
-  migrate   Apply pending database migrations and exit
+  serve [--role all|api|worker]   Run the API and the delivery workers (default: both;
+                                  the same as CLARION_ROLE)
+  migrate                         Apply pending database migrations and exit
 `;
 
 /** The entry point: the only place that exits the process. */
 async function main(argv: string[]): Promise<number> {
-  const command = argv[0] ?? 'serve';
-  const config = loadConfig();
+  const [command = 'serve', ...options] = argv;
+  const role = roleOption(options);
+  const config = loadConfig(process.env, role === undefined ? {} : { role });
   switch (command) {
     case 'migrate': {
       const store = Store.open(config);
@@ -41,7 +43,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
+/** `--role X` or `--role=X`; validated like CLARION_ROLE. */
+function roleOption(options: string[]): Config['role'] | undefined {
+  const index = options.findIndex((option) => option === '--role' || option.startsWith('--role='));
+  if (index === -1) {
+    if (options.length > 0) throw new ConfigError(`Unknown option ${options[0]}.\n\n${USAGE}`);
+    return undefined;
+  }
+  const option = options[index]!;
+  const value = option.includes('=') ? option.slice('--role='.length) : options[index + 1];
+  if (value !== 'all' && value !== 'api' && value !== 'worker') {
+    throw new ConfigError(`--role must be all, api or worker, not "${value ?? ''}"`);
+  }
+  return value;
+}
+
+async function serve(config: Config): Promise<number> {
   const clarion = await createClarion(config);
   if (clarion.generatedPlatformKey !== undefined) {
     // Printed once: only its hash is stored.

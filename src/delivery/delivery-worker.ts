@@ -52,6 +52,7 @@ export class DeliveryWorker {
   private pumpAgain = false;
   private cancelWake: (() => void) | undefined;
   private cancelRenew: (() => void) | undefined;
+  private stopListening: (() => Promise<void>) | undefined;
   private lastReclaimAt = 0;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
@@ -68,6 +69,8 @@ export class DeliveryWorker {
       if (released > 0) logger.warn({ released }, 'returned deliveries left in flight by a previous run to the queue');
     }
     this.running = true;
+    // Other processes sharing the store announce the deliveries they queue.
+    this.stopListening = await store.wakeups.listen(() => this.wake());
     this.scheduleRenewal();
     this.wake();
   }
@@ -89,6 +92,7 @@ export class DeliveryWorker {
   async stop(deadlineMs: number): Promise<void> {
     this.running = false;
     this.clearWake();
+    await this.stopListening?.();
     const pending = [...this.inFlight.values()].map((entry) => entry.done);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import type { Wakeups } from './wakeups.ts';
 
 /** What differs between the stores, as capabilities rather than `if (sqlite)` branches. */
 export interface StoreDialect {
@@ -13,6 +14,8 @@ export interface StoreDialect {
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  /** How workers in other processes learn that deliveries were queued. */
+  readonly wakeups: Wakeups;
   /** Where the data lives, safe to log. */
   readonly description: string;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import { openPostgresDatabase } from './postgres/postgres-database.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { openSqliteDatabase } from './sqlite/sqlite-database.ts';
+import type { Wakeups } from './wakeups.ts';
 
 export interface StoreLocation {
   /** `postgres://...`, or undefined for the SQLite file in `dataDir`. */
@@ -27,6 +28,7 @@ export class Store {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
   readonly description: string;
+  readonly wakeups: Wakeups;
   readonly settings: SettingsRepository;
   readonly organizations: OrganizationRepository;
   readonly members: MemberRepository;
@@ -40,6 +42,7 @@ export class Store {
     this.db = opened.db;
     this.dialect = opened.dialect;
     this.description = opened.description;
+    this.wakeups = opened.wakeups;
     this.settings = new SettingsRepository(this.db);
     this.organizations = new OrganizationRepository(this.db);
     this.members = new MemberRepository(this.db);

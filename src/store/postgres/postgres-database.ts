@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.ts';
 import type { OpenedDatabase } from '../opened-database.ts';
+import { PostgresWakeups } from './postgres-wakeups.ts';
 
 const INT8_OID = 20;
 
@@ -20,6 +21,7 @@ export function openPostgresDatabase(connectionString: string, poolSize = 10): O
   return {
     db,
     dialect: { name: 'postgres', supportsSkipLocked: true, sharedByProcesses: true },
+    wakeups: new PostgresWakeups(pool, connectionString),
     description: redactConnectionString(connectionString),
     close: () => db.destroy(),
   };

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { OpenedDatabase } from '../opened-database.ts';
+import { localWakeups } from '../wakeups.ts';
 
 /** The embedded store: one SQLite file in the data directory, one writer (this process). */
 export function openSqliteDatabase(dataDir: string): OpenedDatabase {
@@ -19,6 +20,7 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
   return {
     db,
     dialect: { name: 'sqlite', supportsSkipLocked: false, sharedByProcesses: false },
+    wakeups: localWakeups,
     description: file,
     close: () => db.destroy(),
   };
