@@ -14,7 +14,7 @@ Commands:
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...options] = argv;
   const role = roleOption(options);
-  const config = loadConfig(process.env, role === undefined ? {} : { role });
+  const config = loadConfig(undefined, role === undefined ? {} : { role });
   switch (command) {
     case 'migrate': {
       const store = Store.open(config);
