@@ -162,7 +162,7 @@ export class DeliveryWorker {
     const now = clock.now();
     if (now - this.lastReclaimAt < this.leaseMs / 2) return;
     this.lastReclaimAt = now;
-    const reclaimed = await store.queue.reclaimExpired(now);
+    const reclaimed = await store.queue.reclaimExpired(this.owner, now);
     if (reclaimed > 0) logger.warn({ reclaimed }, 'returned deliveries whose lease expired to the queue');
   }
 

@@ -68,15 +68,18 @@ export class DeliveryQueue {
 
   /**
    * Returns deliveries whose lease expired (their worker died) to the queue; returns how many.
-   * Rows another transaction holds are skipped, not waited for: a settling worker still owns
-   * them, and waiting could deadlock with its bulk update.
+   * The caller's own leases are left alone: it renews them until their outcome is written, so
+   * one that looks expired only means its event loop was slow. Rows another transaction holds
+   * are skipped, not waited for: a settling worker still owns them, and waiting could deadlock
+   * with its bulk update.
    */
-  async reclaimExpired(now: number): Promise<number> {
+  async reclaimExpired(owner: string, now: number): Promise<number> {
     const expired = this.db
       .selectFrom('deliveries')
       .select('id')
       .where('status', '=', 'sending')
       .where('lease_until', '<', now)
+      .where('lease_owner', '!=', owner)
       .$if(this.dialect.supportsSkipLocked, (qb) => qb.forUpdate().skipLocked());
     const result = await this.db
       .updateTable('deliveries')

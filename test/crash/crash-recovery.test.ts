@@ -27,7 +27,16 @@ const RECEIVER_DELAY_MS = 50;
 const RECEIVER_DELAY_DURING_INGEST_MS = 200;
 /** Phase B kills the server once this many events of the second batch are acknowledged. */
 const KILL_AFTER_ACKS = 300;
-const CHILD_ENV = { CLARION_SEND_TIMEOUT_MS: '2000', CLARION_WORKER_CONCURRENCY: '64' };
+/**
+ * A send that times out is retried, and the retry is a duplicate of an ambiguous timeout, not of
+ * the crash. SQLite gets a generous timeout so a starved machine does not blur the count; on
+ * PostgreSQL the dead process's leases (twice the timeout) must expire before redelivery, so
+ * its timeout stays short.
+ */
+const CHILD_ENV = {
+  sqlite: { CLARION_SEND_TIMEOUT_MS: '10000', CLARION_WORKER_CONCURRENCY: '64' },
+  postgres: { CLARION_SEND_TIMEOUT_MS: '2000', CLARION_WORKER_CONCURRENCY: '64' },
+};
 const RUNS = 3;
 
 /** Every child started here, so `after` can kill whatever a failing test left running. */
@@ -280,7 +289,7 @@ async function crashScenario(
     const started = await startChildClarion({
       dataDir: store.dataDir,
       platformKey: PLATFORM_KEY,
-      env: CHILD_ENV,
+      env: CHILD_ENV[store.databaseUrl === undefined ? 'sqlite' : 'postgres'],
       ...(store.databaseUrl !== undefined ? { databaseUrl: store.databaseUrl, secretKey: SECRET_KEY } : {}),
     });
     children.add(started);

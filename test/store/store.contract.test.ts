@@ -122,8 +122,9 @@ for (const kind of STORE_KINDS) {
       const now = clock.now();
       const [row] = await store.queue.claim('dead-worker', now, 1, now + 1000);
       assert.ok(row);
-      assert.equal(await store.queue.reclaimExpired(now + 500), 0, 'a live lease was reclaimed');
-      assert.equal(await store.queue.reclaimExpired(now + 1001), 1);
+      assert.equal(await store.queue.reclaimExpired('live-worker', now + 500), 0, 'a live lease was reclaimed');
+      assert.equal(await store.queue.reclaimExpired('dead-worker', now + 1001), 0, 'a worker reclaimed its own lease');
+      assert.equal(await store.queue.reclaimExpired('live-worker', now + 1001), 1);
       const [again] = await store.queue.claim('live-worker', now + 1001, 1, now + 5000);
       assert.equal(again?.id, row.id);
 
