@@ -54,7 +54,7 @@ export class EventIngest {
   }
 
   private async commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
-    const { store, catalog: _catalog, clock } = this.options;
+    const { store, clock } = this.options;
     let created = 0;
     const results = await store.db.transaction().execute(async (trx) => {
       // Reserving the numbers first locks the counter row until commit, so transactions that
