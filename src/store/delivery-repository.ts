@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AttemptsTable, Database, DeliveryStatus } from './schema.ts';
 import type { DeliveryRow } from './delivery-queue.ts';
-import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 export type AttemptRow = Selectable<AttemptsTable>;
 
@@ -22,9 +22,8 @@ export class DeliveryRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Deliveries matching the filter, newest first. */
-  async list(filter: DeliveryFilter, page: PageRequest): Promise<Page<DeliveryRow>> {
-    const before = decodeCursor(page.cursor);
-    const rows = await this.db
+  list(filter: DeliveryFilter, page: PageRequest): Promise<Page<DeliveryRow>> {
+    const query = this.db
       .selectFrom('deliveries')
       .selectAll()
       .$if(filter.organizationId !== undefined, (qb) => qb.where('organization_id', '=', filter.organizationId!))
@@ -33,12 +32,8 @@ export class DeliveryRepository {
       .$if(filter.status !== undefined, (qb) => qb.where('status', '=', filter.status!))
       .$if(filter.channel !== undefined, (qb) => qb.where('channel', '=', filter.channel!))
       .$if(filter.since !== undefined, (qb) => qb.where('created_at', '>=', filter.since!))
-      .$if(filter.until !== undefined, (qb) => qb.where('created_at', '<', filter.until!))
-      .$if(before !== undefined, (qb) => qb.where('id', '<', before!))
-      .orderBy('id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (row) => row.id);
+      .$if(filter.until !== undefined, (qb) => qb.where('created_at', '<', filter.until!));
+    return fetchPage(query, page, { column: 'id', direction: 'desc', keyOf: (row) => row.id });
   }
 
   get(id: string): Promise<DeliveryRow | undefined> {

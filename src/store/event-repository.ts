@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from './schema.ts';
-import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 export type EventRow = Selectable<EventsTable>;
 
@@ -37,21 +37,17 @@ export class EventRepository {
   }
 
   /** The organization's events, newest first, optionally of one type. */
-  async list(
-    organizationId: string,
-    filter: { type?: string | undefined },
-    page: PageRequest,
-  ): Promise<Page<EventRow>> {
-    const before = decodeCursor(page.cursor);
-    const rows = await this.db
+  list(organizationId: string, filter: { type?: string | undefined }, page: PageRequest): Promise<Page<EventRow>> {
+    const query = this.db
       .selectFrom('events')
       .selectAll()
       .where('organization_id', '=', organizationId)
-      .$if(filter.type !== undefined, (qb) => qb.where('type', '=', filter.type!))
-      .$if(before !== undefined, (qb) => qb.where('seq', '<', Number(before)))
-      .orderBy('seq', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (row) => String(row.seq));
+      .$if(filter.type !== undefined, (qb) => qb.where('type', '=', filter.type!));
+    return fetchPage(query, page, {
+      column: 'seq',
+      direction: 'desc',
+      keyOf: (row) => String(row.seq),
+      parseKey: Number,
+    });
   }
 }

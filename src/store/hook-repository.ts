@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, HooksTable } from './schema.ts';
-import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 /** A hook's event filter: every event, or a list of type names and `group:<name>` entries. */
 export type EventFilter = 'all' | string[];
@@ -85,16 +85,9 @@ export class HookRepository {
   }
 
   async list(organizationId: string, page: PageRequest): Promise<Page<HookRecord>> {
-    const after = decodeCursor(page.cursor);
-    const rows = await this.db
-      .selectFrom('hooks')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows.map(decodeHook), page.limit, (hook) => hook.id);
+    const query = this.db.selectFrom('hooks').selectAll().where('organization_id', '=', organizationId);
+    const rows = await fetchPage(query, page, { column: 'id', keyOf: (row) => row.id });
+    return { data: rows.data.map(decodeHook), next_cursor: rows.next_cursor };
   }
 
   async replace(hook: HookRecord): Promise<void> {

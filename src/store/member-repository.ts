@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from './schema.ts';
-import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 /** A user as a member of one organization. */
 export interface MemberRow {
@@ -84,15 +84,9 @@ export class MemberRepository {
     return this.select(db).where('memberships.organization_id', '=', organizationId).execute();
   }
 
-  async list(organizationId: string, page: PageRequest): Promise<Page<MemberRow>> {
-    const after = decodeCursor(page.cursor);
-    const rows = await this.select()
-      .where('memberships.organization_id', '=', organizationId)
-      .$if(after !== undefined, (qb) => qb.where('memberships.user_id', '>', after!))
-      .orderBy('memberships.user_id')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (row) => row.user_id);
+  list(organizationId: string, page: PageRequest): Promise<Page<MemberRow>> {
+    const query = this.select().where('memberships.organization_id', '=', organizationId);
+    return fetchPage(query, page, { column: 'memberships.user_id', keyOf: (row) => row.user_id });
   }
 
   async update(

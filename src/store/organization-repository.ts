@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AddonsTable, ApplicationsTable, Database, OrganizationsTable } from './schema.ts';
-import { decodeCursor, toPage, type Page, type PageRequest } from './page.ts';
+import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
@@ -24,16 +24,8 @@ export class OrganizationRepository {
     return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async list(page: PageRequest): Promise<Page<OrganizationRow>> {
-    const after = decodeCursor(page.cursor);
-    const rows = await this.db
-      .selectFrom('organizations')
-      .selectAll()
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (row) => row.id);
+  list(page: PageRequest): Promise<Page<OrganizationRow>> {
+    return fetchPage(this.db.selectFrom('organizations').selectAll(), page, { column: 'id', keyOf: (row) => row.id });
   }
 
   async update(id: string, changes: { name: string }, now: number): Promise<OrganizationRow | undefined> {
@@ -85,30 +77,14 @@ export class OrganizationRepository {
       .executeTakeFirst();
   }
 
-  async listApplications(organizationId: string, page: PageRequest): Promise<Page<ApplicationRow>> {
-    const after = decodeCursor(page.cursor);
-    const rows = await this.db
-      .selectFrom('applications')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (row) => row.id);
+  listApplications(organizationId: string, page: PageRequest): Promise<Page<ApplicationRow>> {
+    const query = this.db.selectFrom('applications').selectAll().where('organization_id', '=', organizationId);
+    return fetchPage(query, page, { column: 'id', keyOf: (row) => row.id });
   }
 
-  async listAddons(organizationId: string, page: PageRequest): Promise<Page<AddonRow>> {
-    const after = decodeCursor(page.cursor);
-    const rows = await this.db
-      .selectFrom('addons')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (row) => row.id);
+  listAddons(organizationId: string, page: PageRequest): Promise<Page<AddonRow>> {
+    const query = this.db.selectFrom('addons').selectAll().where('organization_id', '=', organizationId);
+    return fetchPage(query, page, { column: 'id', keyOf: (row) => row.id });
   }
 
   /** Ids of the organization's applications or add-ons among `ids` that exist. */
