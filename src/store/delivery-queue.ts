@@ -30,6 +30,8 @@ export class DeliveryQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
+    /** Claims and outcomes are safe to redo, so their commits need not wait for the disk. */
+    private readonly relaxedTransaction: <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>,
   ) {}
 
   /**
@@ -37,8 +39,12 @@ export class DeliveryQueue {
    * `FOR UPDATE SKIP LOCKED` lets any number of workers claim at once without taking the same
    * row; SQLite has one writer, so the statement itself is the lock.
    */
-  async claim(owner: string, now: number, limit: number, leaseUntil: number): Promise<DeliveryRow[]> {
-    const due = this.db
+  claim(owner: string, now: number, limit: number, leaseUntil: number): Promise<DeliveryRow[]> {
+    return this.relaxedTransaction((trx) => this.claimIn(trx, owner, now, limit, leaseUntil));
+  }
+
+  private claimIn(trx: Kysely<Database>, owner: string, now: number, limit: number, leaseUntil: number) {
+    const due = trx
       .selectFrom('deliveries')
       .select('id')
       .where('status', '=', 'pending')
@@ -46,7 +52,7 @@ export class DeliveryQueue {
       .orderBy('next_attempt_at')
       .limit(limit)
       .$if(this.dialect.supportsSkipLocked, (qb) => qb.forUpdate().skipLocked());
-    return this.db
+    return trx
       .updateTable('deliveries')
       .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
       .where('id', 'in', due)
@@ -109,7 +115,7 @@ export class DeliveryQueue {
    */
   async settle(owner: string, settlements: readonly Settlement[]): Promise<void> {
     if (settlements.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await this.relaxedTransaction(async (trx) => {
       for (let i = 0; i < settlements.length; i += SETTLE_CHUNK) {
         const chunk = settlements.slice(i, i + SETTLE_CHUNK);
         await trx

@@ -13,6 +13,13 @@ export interface StoreDialect {
 
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
+  /**
+   * Runs `fn` in a transaction whose commit does not wait for the disk (SQLite
+   * `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`): a power cut may forget it, a
+   * process crash may not. Only for bookkeeping that is safe to redo (a forgotten claim or
+   * outcome means the delivery is sent again). Later durable commits make it durable too.
+   */
+  relaxedTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   readonly dialect: StoreDialect;
   /** How workers in other processes learn that deliveries were queued. */
   readonly wakeups: Wakeups;

@@ -49,7 +49,7 @@ export class Store {
     this.hooks = new HookRepository(this.db);
     this.events = new EventRepository(this.db);
     this.deliveries = new DeliveryRepository(this.db);
-    this.queue = new DeliveryQueue(this.db, this.dialect);
+    this.queue = new DeliveryQueue(this.db, this.dialect, (fn) => opened.relaxedTransaction(fn));
     this.retention = new RetentionRepository(this.db);
   }
 

@@ -29,8 +29,8 @@ for (const kind of STORE_KINDS) {
       let pages = 0;
       do {
         const separator = path.includes('?') ? '&' : '?';
-        const url = `${path}${separator}limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-        const page = await t.json('GET', url);
+        const url: string = `${path}${separator}limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page: { status: number; body: any } = await t.json('GET', url);
         assert.equal(page.status, 200, JSON.stringify(page.body));
         assert.ok(page.body.data.length <= 2);
         ids.push(...page.body.data.map((item: { id: string }) => item.id));

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.ts';
 import type { OpenedDatabase } from '../opened-database.ts';
@@ -20,6 +20,11 @@ export function openPostgresDatabase(connectionString: string, poolSize = 10): O
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
+    relaxedTransaction: (fn) =>
+      db.transaction().execute(async (trx) => {
+        await sql`set local synchronous_commit = off`.execute(trx);
+        return fn(trx);
+      }),
     dialect: { name: 'postgres', supportsSkipLocked: true, sharedByProcesses: true },
     wakeups: new PostgresWakeups(pool, connectionString),
     description: redactConnectionString(connectionString),

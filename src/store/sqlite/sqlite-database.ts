@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { OpenedDatabase } from '../opened-database.ts';
 import { localWakeups } from '../wakeups.ts';
@@ -19,6 +19,16 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,
+    relaxedTransaction: (fn) =>
+      // One held connection: nothing else can commit while synchronous is lowered.
+      db.connection().execute(async (connection) => {
+        await sql`pragma synchronous = normal`.execute(connection);
+        try {
+          return await connection.transaction().execute(fn);
+        } finally {
+          await sql`pragma synchronous = full`.execute(connection);
+        }
+      }),
     dialect: { name: 'sqlite', supportsSkipLocked: false, sharedByProcesses: false },
     wakeups: localWakeups,
     description: file,
