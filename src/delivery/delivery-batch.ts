@@ -3,10 +3,18 @@ import type { DeliveryRow } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { HookRecord } from '../store/hook-repository.ts';
 
-/** What a claimed batch of deliveries refers to, loaded with one query per table. */
+/**
+ * What a claimed batch of deliveries refers to, loaded with one query per table. Parsed event
+ * data and decrypted hook settings are kept once per batch: an event fanned out to a hundred
+ * hooks is parsed once, a hook's secrets decrypted once.
+ */
 export interface DeliveryBatch {
   readonly events: Map<number, EventRow>;
   readonly hooks: Map<string, HookRecord>;
+  /** Parsed `data` by event seq, filled on first use. */
+  readonly eventData: Map<number, Record<string, unknown>>;
+  /** Decrypted settings by hook id, filled on first use. */
+  readonly hookSettings: Map<string, Record<string, unknown>>;
   readonly organizations: Map<string, { id: string; name: string }>;
   /** Keyed by `${organizationId}/${applicationId}`. */
   readonly applications: Map<string, { id: string; name: string }>;
@@ -32,6 +40,8 @@ export async function loadDeliveryBatch(store: Store, rows: readonly DeliveryRow
   return {
     events,
     hooks,
+    eventData: new Map(),
+    hookSettings: new Map(),
     organizations: new Map(organizations.map((org) => [org.id, org])),
     applications: new Map(
       applications.map((app) => [`${app.organization_id}/${app.id}`, { id: app.id, name: app.name }]),

@@ -8,6 +8,7 @@ import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DeliveryRow, Settlement } from '../store/delivery-queue.ts';
+import type { EventRow } from '../store/event-repository.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { settleAttempt } from './settle-attempt.ts';
@@ -241,7 +242,8 @@ export class DeliveryWorker {
       const hook = batch.hooks.get(row.hook_id);
       if (!hook) return failed('the hook was deleted');
       if (!hook.enabled) return failed('the hook was disabled before this delivery was sent');
-      settings = this.options.hookSettings.reveal(hook);
+      settings = batch.hookSettings.get(hook.id) ?? this.options.hookSettings.reveal(hook);
+      batch.hookSettings.set(hook.id, settings);
     }
     const organization = batch.organizations.get(row.organization_id) ?? {
       id: row.organization_id,
@@ -258,7 +260,7 @@ export class DeliveryWorker {
         applicationId: event.application_id,
         addonId: event.addon_id,
         occurredAt: event.occurred_at,
-        data: JSON.parse(event.data) as Record<string, unknown>,
+        data: this.eventData(batch, event),
       },
       eventType,
       organization,
@@ -273,6 +275,15 @@ export class DeliveryWorker {
       settings,
     };
     return channel.send(message, { signal, now });
+  }
+
+  private eventData(batch: DeliveryBatch, event: EventRow): Record<string, unknown> {
+    let data = batch.eventData.get(event.seq);
+    if (data === undefined) {
+      data = JSON.parse(event.data) as Record<string, unknown>;
+      batch.eventData.set(event.seq, data);
+    }
+    return data;
   }
 
   private scheduleSettle(): void {
