@@ -38,6 +38,8 @@ export interface SpawnOptions {
   /** Opens an IPC channel (for children that report over process.send). */
   readonly ipc?: boolean;
   readonly cwd?: string;
+  /** Flags for node itself (before the script), e.g. --cpu-prof. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** The environment every child starts from: nothing of the harness's own settings leaks in. */
@@ -47,7 +49,7 @@ export function baseEnv(): Record<string, string> {
 
 /** Runs a TypeScript file of this repository with tsx, like `npm start` runs Clarion. */
 export function spawnNode(name: string, args: readonly string[], options: SpawnOptions): Child {
-  return spawnCommand(name, process.execPath, ['--import', 'tsx', ...args], options);
+  return spawnCommand(name, process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ...args], options);
 }
 
 export function spawnCommand(name: string, command: string, args: readonly string[], options: SpawnOptions): Child {
@@ -94,7 +96,8 @@ export function spawnCommand(name: string, command: string, args: readonly strin
           if (match) finish(() => resolve(match));
         };
         const timer = setTimeout(
-          () => finish(() => reject(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${output.slice(-2000)}`))),
+          () =>
+            finish(() => reject(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${output.slice(-2000)}`))),
           timeoutMs,
         );
         const finish = (then: () => void) => {
@@ -121,7 +124,7 @@ export function spawnCommand(name: string, command: string, args: readonly strin
   return handle;
 }
 
-/** Stops every child given, in parallel, ignoring those already gone. */
-export async function stopAll(children: Iterable<Child | undefined>, graceMs?: number): Promise<void> {
-  await Promise.all([...children].map((child) => child?.stop(graceMs)));
+/** SIGKILLs every child still running (after a scenario failed or timed out). */
+export function killAll(): void {
+  for (const child of live) child.process.kill('SIGKILL');
 }

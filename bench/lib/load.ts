@@ -217,7 +217,8 @@ export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
-      const due = Math.floor((Math.min(now, end) - start) / intervalMs);
+      // Requests 0 .. due-1 are scheduled at or before now (request n at start + n * interval).
+      const due = now >= end ? Math.ceil((end - start) / intervalMs) : Math.floor((now - start) / intervalMs) + 1;
       while (issued < due && !stopped) {
         const n = issued++;
         if (options.total !== undefined && n >= options.total) break;

@@ -11,6 +11,8 @@ export interface Options {
   readonly backlog: number;
   readonly fanout: number;
   readonly quick: boolean;
+  /** Directory for V8 CPU profiles of every Clarion process (written when each one stops). */
+  readonly profile: string | undefined;
 }
 
 /** Every size a scenario uses, derived from the options in one place. */
@@ -42,6 +44,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --backlog <n>                  deliveries queued in the backlog scenario (default 1000000)
   --fanout <n>                   hooks for the one-event fan-out (default 10000)
   --quick                        small sizes and 2 s measurements: a smoke run of a few minutes
+  --profile <dir>                write a CPU profile of every Clarion process into <dir>
+                                 (summarise one: node --import tsx bench/profile-summary.ts <file>)
   --help
 `;
 
@@ -55,6 +59,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
       backlog: { type: 'string' },
       fanout: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -81,6 +86,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     backlog: positive('--backlog', values.backlog, quick ? 20_000 : 1_000_000),
     fanout: positive('--fanout', values.fanout, quick ? 1_000 : 10_000),
     quick,
+    profile: values.profile,
   };
 }
 

@@ -55,7 +55,12 @@ export class Receiver {
   }
 
   async arrivals(eventIds?: readonly string[]): Promise<Arrival[]> {
-    const rows = await call<[string, number | null, number | null, number][]>(this.child, 'arrivals', eventIds, 120_000);
+    const rows = await call<[string, number | null, number | null, number][]>(
+      this.child,
+      'arrivals',
+      eventIds,
+      120_000,
+    );
     return rows.map(([eventId, first, last, count]) => ({ eventId, first, last, count }));
   }
 

@@ -40,7 +40,22 @@ function rows(): { events: Value[][]; deliveries: Value[][] } {
     const id = newId('evt');
     events.push([seq, ORG, id, EVENT_TYPE, null, null, now, now, dataJson, bodyHash]);
     deliveries.push([
-      newId('dlv'), ORG, seq, id, EVENT_TYPE, null, 'hook_bench', null, 'webhook', null, reason, 'pending', 0, now, now, now,
+      newId('dlv'),
+      ORG,
+      seq,
+      id,
+      EVENT_TYPE,
+      null,
+      'hook_bench',
+      null,
+      'webhook',
+      null,
+      reason,
+      'pending',
+      0,
+      now,
+      now,
+      now,
     ]);
   }
   return { events, deliveries };
