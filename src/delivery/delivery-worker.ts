@@ -56,7 +56,8 @@ export class DeliveryWorker {
   private settlingNow = false;
   private settled: Promise<void> = Promise.resolve();
   private running = false;
-  private pumping = false;
+  /** The pump running now, if any (stop waits for it: a claim may be under way). */
+  private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private cancelWake: (() => void) | undefined;
   private cancelRenew: (() => void) | undefined;
@@ -89,11 +90,6 @@ export class DeliveryWorker {
     void this.pump();
   }
 
-  /** Sends in flight right now. */
-  get busy(): number {
-    return this.inFlight.size;
-  }
-
   /**
    * Stops claiming, gives in-flight sends until `deadlineMs` to finish, aborts the rest (they
    * settle as `retry`), and writes every outcome before resolving.
@@ -102,6 +98,8 @@ export class DeliveryWorker {
     this.running = false;
     this.clearWake();
     await this.stopListening?.();
+    // A claim under way launches its deliveries: wait for it, so they are in flight below.
+    await this.pumping;
     const pending = [...this.inFlight.values()].map((entry) => entry.done);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -116,13 +114,21 @@ export class DeliveryWorker {
     this.cancelRenew?.();
   }
 
-  private async pump(): Promise<void> {
-    if (!this.running) return;
+  private pump(): Promise<void> {
+    if (!this.running) return Promise.resolve();
     if (this.pumping) {
       this.pumpAgain = true;
-      return;
+      return this.pumping;
     }
-    this.pumping = true;
+    this.pumping = this.claimAndLaunch().finally(() => {
+      this.pumping = undefined;
+      // Outside the pump: a wake-up arriving meanwhile must start a new pump, not be absorbed.
+      void this.scheduleWake();
+    });
+    return this.pumping;
+  }
+
+  private async claimAndLaunch(): Promise<void> {
     const { store, clock, concurrency, logger } = this.options;
     try {
       do {
@@ -138,10 +144,7 @@ export class DeliveryWorker {
       } while (this.pumpAgain && this.running);
     } catch (error) {
       logger.error({ err: error }, 'claiming deliveries failed; trying again shortly');
-    } finally {
-      this.pumping = false;
     }
-    await this.scheduleWake();
   }
 
   /** Sleeps until the next pending delivery falls due, or the poll interval, whichever is first. */
