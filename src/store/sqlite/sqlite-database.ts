@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { OpenedDatabase } from '../opened-database.ts';
+import { withStatementCache } from './statement-cache.ts';
 import { localWakeups } from '../wakeups.ts';
 
 /** The embedded store: one SQLite file in the data directory, one writer (this process). */
@@ -16,7 +17,7 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     relaxedTransaction: (fn) =>
