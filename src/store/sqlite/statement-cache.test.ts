@@ -8,11 +8,13 @@ it('reuses the prepared statement of a query it has seen, and forgets the least 
   const cached = withStatementCache(database, 2);
   const first = cached.prepare('select 1 as one');
   assert.equal(cached.prepare('select 1 as one'), first);
-  cached.prepare('select 2 as two');
+  const second = cached.prepare('select 2 as two');
   cached.prepare('select 1 as one'); // now the most recent
   cached.prepare('select 3 as three'); // evicts "select 2"
   assert.equal(cached.prepare('select 1 as one'), first);
-  assert.deepEqual(cached.prepare('select 2 as two').all(), [{ two: 2 }]);
+  const again = cached.prepare('select 2 as two');
+  assert.notEqual(again, second, 'the least recently used statement was kept');
+  assert.deepEqual(again.all(), [{ two: 2 }]);
   cached.close();
   assert.equal(database.open, false);
 });
