@@ -21,6 +21,7 @@ export interface CheckedEvent {
   readonly eventType: EventType;
   readonly data: Record<string, unknown>;
   readonly occurredAt: number;
+  /** Hash of the request as sent, for idempotency; empty when the platform sent no id. */
   readonly bodyHash: string;
 }
 
@@ -61,7 +62,10 @@ export function checkEvent(input: EventInput, catalog: Catalog, now: number): Ch
       );
     }
   }
-  return { input, eventType, data: data as Record<string, unknown>, occurredAt, bodyHash: hashBody(input) };
+  // Only a platform-chosen id can come back; an id Clarion generates is new every time, so its
+  // body is never compared and not worth hashing.
+  const bodyHash = input.id === undefined ? '' : hashBody(input);
+  return { input, eventType, data: data as Record<string, unknown>, occurredAt, bodyHash };
 }
 
 /** Hash of the request as sent (not as completed with defaults), so a replay hashes the same. */

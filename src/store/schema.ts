@@ -102,7 +102,7 @@ export interface EventsTable {
   received_at: number;
   /** JSON object: the platform's representation of the resource. */
   data: string;
-  /** Hash of the request as sent: same id with another body is a conflict. */
+  /** Hash of the request as sent: same id with another body is a conflict. Empty when Clarion chose the id. */
   body_hash: string;
 }
 
