@@ -12,10 +12,6 @@ export class ChannelRegistry {
     return this.channels.get(name);
   }
 
-  names(): string[] {
-    return [...this.channels.keys()];
-  }
-
   async close(): Promise<void> {
     await Promise.allSettled([...this.channels.values()].map((channel) => channel.close()));
   }

@@ -118,13 +118,4 @@ export class HookRepository {
       return true;
     });
   }
-
-  /** Disables a hook whose target is gone, keeping the reason for the user to read. */
-  async disable(id: string, reason: string, now: number, db: Kysely<Database> = this.db): Promise<void> {
-    await db
-      .updateTable('hooks')
-      .set({ enabled: 0, disabled_reason: reason, updated_at: now })
-      .where('id', '=', id)
-      .execute();
-  }
 }

@@ -13,7 +13,7 @@ export interface PageRequest {
 }
 
 /** Cursors are opaque to callers: the last id of the page, base64url-encoded. */
-export function decodeCursor(cursor: string | undefined): string | undefined {
+function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!decoded.startsWith('c:') || decoded.includes('\u0000'))
@@ -22,7 +22,7 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 }
 
 /** Builds a page from `limit + 1` rows: the extra row only says there is a next page. */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): Page<T> {
+function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): Page<T> {
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   return {

@@ -65,7 +65,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(one.body.next_cursor, null);
     });
 
-    it('uses 50 items per page by default and refuses more than 200', async () => {
+    it('refuses more than 200 items per page, and without a limit returns a short listing whole', async () => {
       const tooMany = await t.json('GET', '/v1/organizations?limit=201');
       assert.equal(tooMany.status, 400);
       assert.equal(tooMany.body.code, 'FST_ERR_VALIDATION');
