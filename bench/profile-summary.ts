@@ -1,7 +1,11 @@
-// Where a CPU profile's time goes: `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]`.
+// Where a CPU profile's time goes:
+//   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [--from <s>] [--to <s>]
 // Prints self time by function and by file (node_modules grouped by package), so a missed
 // target can be traced to the code that costs most. Profiles come from `npm run bench -- --profile <dir>`.
+// A profile covers the whole process, start-up and shutdown included: `--from`/`--to` keep only
+// the samples taken that many seconds after the profile started (the steady state).
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   readonly id: number;
@@ -14,16 +18,29 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { from: { type: 'string' }, to: { type: 'string' } },
+});
+const [file, topArg] = positionals;
 if (file === undefined) {
-  process.stderr.write('usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]\n');
+  process.stderr.write(
+    'usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [--from <s>] [--to <s>]\n',
+  );
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
+const fromUs = Number(flags.from ?? 0) * 1e6;
+const toUs = flags.to === undefined ? Infinity : Number(flags.to) * 1e6;
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+let elapsedUs = 0;
+profile.samples.forEach((id, index) => {
+  const delta = profile.timeDeltas[index] ?? 0;
+  elapsedUs += delta;
+  if (elapsedUs >= fromUs && elapsedUs < toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+});
 const totalUs = [...selfUs.values()].reduce((sum, us) => sum + us, 0);
 
 /** src/x.ts, a package name for node_modules, node:internal, or (program)/(gc)/(idle). */
