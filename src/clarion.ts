@@ -2,6 +2,9 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { Catalog } from './catalog/catalog.ts';
+import { CatalogEditor } from './catalog/catalog-editor.ts';
+import { applyCatalogFile } from './catalog/catalog-file.ts';
+import { CatalogSync } from './catalog/catalog-sync.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
@@ -38,6 +41,8 @@ export interface Clarion {
   readonly app: FastifyInstance | undefined;
   readonly worker: DeliveryWorker | undefined;
   readonly ingest: EventIngest;
+  /** Keeps the event catalog in step with changes made by other processes. */
+  readonly catalogSync: CatalogSync;
   readonly logger: Logger;
   /** A platform key generated on this start (first start without CLARION_PLATFORM_KEY). */
   readonly generatedPlatformKey: string | undefined;
@@ -59,6 +64,17 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const hookSettings = new HookSettingsCodec(new SecretBox(secretKey));
   const platformKey = await resolvePlatformKey(store.settings, config.platformKey);
   const catalog = new Catalog();
+  const catalogSync = new CatalogSync({ repository: store.catalog, catalog, clock, logger });
+  try {
+    // The file's entries are in the store before anything reads the catalog.
+    if (config.catalogFile !== undefined) {
+      await applyCatalogFile(config.catalogFile, new CatalogEditor({ repository: store.catalog, catalog, clock }));
+    }
+    await catalogSync.load();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const metrics = new Metrics(() => store.queue.depth(clock.now()));
   const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
 
@@ -137,11 +153,13 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     app,
     worker,
     ingest,
+    catalogSync,
     logger,
     generatedPlatformKey: platformKey.generated,
     async start() {
       await worker?.start();
       sweeper?.start();
+      catalogSync.start();
       ready = true;
       return app?.listen({ port: config.port, host: config.host });
     },
@@ -151,6 +169,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await ingest.drain();
       await worker?.stop(config.shutdownTimeoutMs);
       await sweeper?.stop();
+      await catalogSync.stop();
       await channels.close();
       await http.close();
       await store.close();

@@ -31,6 +31,8 @@ export interface Config {
   readonly sendTimeoutMs: number;
   /** How long SIGTERM waits for in-flight sends before the process exits. */
   readonly shutdownTimeoutMs: number;
+  /** A JSON file of event types and groups applied to the store at start (docs/catalog.md). */
+  readonly catalogFile: string | undefined;
 }
 
 /** Every default in one place; each CLARION_* variable maps to one field. */
@@ -62,6 +64,7 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_WORKER_CONCURRENCY',
   'CLARION_SEND_TIMEOUT_MS',
   'CLARION_SHUTDOWN_TIMEOUT_MS',
+  'CLARION_CATALOG_FILE',
 ]);
 
 /** A configuration problem, reported at start with what to change. */
@@ -115,6 +118,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerConcurrency: integer(env, 'CLARION_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 10_000),
     sendTimeoutMs: integer(env, 'CLARION_SEND_TIMEOUT_MS', DEFAULTS.sendTimeoutMs, 100, 120_000),
     shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
+    catalogFile: optionalPath(env, 'CLARION_CATALOG_FILE'),
     ...overrides,
   };
   return Object.freeze(config);
@@ -122,6 +126,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
 function blankToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function optionalPath(env: Env, key: string): string | undefined {
+  const raw = blankToUndefined(env[key]);
+  return raw === undefined ? undefined : path.resolve(raw);
 }
 
 function integer(env: Env, key: string, fallback: number, min: number, max: number): number {

@@ -63,6 +63,25 @@ const DEFINITIONS = {
   CLARION_ERR_DELIVERY_NOT_FOUND: [404, 'Delivery "%s" does not exist.'],
   CLARION_ERR_DELIVERY_NOT_FINISHED: [409, 'Delivery "%s" is still %s; only a finished delivery can be re-sent.'],
   CLARION_ERR_DELIVERY_TARGET_DISABLED: [409, 'Hook "%s" is disabled; enable it before re-sending its deliveries.'],
+  // Catalog
+  CLARION_ERR_CATALOG_TYPE_NOT_FOUND: [404, 'Event type "%s" is not in the catalog.'],
+  CLARION_ERR_CATALOG_GROUP_NOT_FOUND: [404, 'Event group "%s" is not in the catalog.'],
+  CLARION_ERR_CATALOG_UNKNOWN_GROUP: [
+    422,
+    'Event type "%s" names group "%s", which is not in the catalog; create it first with PUT /v1/event-groups/%s.',
+  ],
+  CLARION_ERR_CATALOG_UNKNOWN_PAIR: [422, 'Event type "%s" is paired with "%s", which is not in the catalog.'],
+  CLARION_ERR_CATALOG_INVALID_PAIR: [422, 'Event type "%s" cannot be paired with "%s": %s.'],
+  CLARION_ERR_CATALOG_TYPE_BUILTIN: [
+    409,
+    'Event type "%s" is built in and cannot be removed; change it instead (PUT /v1/event-types/%s).',
+  ],
+  CLARION_ERR_CATALOG_GROUP_BUILTIN: [
+    409,
+    'Event group "%s" is built in and cannot be removed; change it instead (PUT /v1/event-groups/%s).',
+  ],
+  CLARION_ERR_CATALOG_TYPE_IN_USE: [409, 'Event type "%s" is in use and cannot be removed: %s.'],
+  CLARION_ERR_CATALOG_GROUP_IN_USE: [409, 'Event group "%s" is in use and cannot be removed: %s.'],
   // Server
   CLARION_ERR_INTERNAL: [500, 'Something went wrong on our side; quote error id %s when reporting it.'],
   CLARION_ERR_UNAVAILABLE: [503, 'Clarion is shutting down or not ready; try again shortly.'],

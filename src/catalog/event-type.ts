@@ -24,6 +24,9 @@ export interface EventType {
   readonly builtin: boolean;
 }
 
+/** An event type as the operator defines it; whether it is built in follows from its name. */
+export type EventTypeDefinition = Omit<EventType, 'builtin'>;
+
 export interface EventGroup {
   readonly name: string;
   readonly description: string;

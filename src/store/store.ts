@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { CatalogRepository } from './catalog-repository.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryRepository } from './delivery-repository.ts';
 import { EventRepository } from './event-repository.ts';
@@ -37,6 +38,7 @@ export class Store {
   readonly deliveries: DeliveryRepository;
   readonly queue: DeliveryQueue;
   readonly retention: RetentionRepository;
+  readonly catalog: CatalogRepository;
 
   private constructor(private readonly opened: OpenedDatabase) {
     this.db = opened.db;
@@ -51,6 +53,7 @@ export class Store {
     this.deliveries = new DeliveryRepository(this.db);
     this.queue = new DeliveryQueue(this.db, this.dialect, (fn) => opened.relaxedTransaction(fn));
     this.retention = new RetentionRepository(this.db);
+    this.catalog = new CatalogRepository(this.db);
   }
 
   static open(location: StoreLocation): Store {
