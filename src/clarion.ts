@@ -141,6 +141,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         ingest,
         hooks,
         hookSettings,
+        channels,
         metrics,
         onDeliveriesQueued: wakeWorkers,
         isReady: () => ready,

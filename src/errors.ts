@@ -43,6 +43,31 @@ const DEFINITIONS = {
     422,
     'The hook URL points to %s, which Clarion does not deliver to (set CLARION_ALLOW_PRIVATE_TARGETS=true for local use).',
   ],
+  CLARION_ERR_HOOK_SETTING_NOT_FOR_KIND: [422, 'Setting "%s" does not belong to a %s hook (its settings: %s).'],
+  CLARION_ERR_HOOK_KIND_CHANGE: [
+    422,
+    'Hook "%s" is a %s hook and cannot become a %s hook; delete it and create a new one instead.',
+  ],
+  CLARION_ERR_HOOK_NO_EVENTS_LEFT: [
+    409,
+    'Turning off "%s" would leave hook "%s" with no event; disable the hook (PATCH {"enabled": false}) or delete it instead.',
+  ],
+  CLARION_ERR_HOOK_DEFAULT_EXISTS: [
+    409,
+    'Organization "%s" already has a hook named "%s" (%s); edit or delete that one before re-creating it.',
+  ],
+  CLARION_ERR_HOOK_TEST_UNKNOWN_TYPE: [
+    422,
+    'Cannot send a test "%s" event: the type is not in the catalog (GET /v1/event-types lists them).',
+  ],
+  CLARION_ERR_HOOK_TEST_NO_EVENT: [
+    409,
+    'Hook "%s" matches no event type in the catalog; name the one to send with {"event_type": "<type>"}.',
+  ],
+  CLARION_ERR_HOOK_TEST_NO_RECIPIENT: [
+    409,
+    'Hook "%s" writes to the organization\'s members, and it has no owner to send the test to; call as a member to receive it yourself.',
+  ],
   // Events
   CLARION_ERR_EVENT_UNKNOWN_TYPE: [422, 'Event type "%s" is not in the catalog (GET /v1/event-types lists them).'],
   CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION: [

@@ -7,11 +7,20 @@ import { checkTargetUrl } from '../net/target-url.ts';
 import type { Resolver } from '../net/guarded-lookup.ts';
 import type { EventFilter, HookRecord } from '../store/hook-repository.ts';
 import type { Store } from '../store/store.ts';
+import { eventToggles, toggleEvent, type EventToggle } from './event-toggles.ts';
+import {
+  HIPCHAT_DEFAULT_API_VERSION,
+  HIPCHAT_DEFAULT_SERVER_URL,
+  KIND_SETTINGS,
+  URL_SETTINGS,
+  isHookKind,
+  isSettingName,
+  type HookSettingsChanges,
+  type HookSettingsInput,
+} from './hook-kinds.ts';
 import type { HookSettingsCodec } from './hook-settings.ts';
 
-/** The kind-specific part of a hook, as the API takes it. */
-export type HookSettingsInput =
-  { kind: 'webhook'; url: string; format?: 'raw' | undefined } | { kind: 'email'; to: 'owners' | 'members' | string[] };
+export type { HookSettingsInput } from './hook-kinds.ts';
 
 export interface HookInput {
   name: string;
@@ -65,27 +74,24 @@ export class HookService {
     return { hook, secret };
   }
 
-  /** Applies a partial change; a kind cannot change (delete and re-create instead). */
+  /**
+   * Applies a partial change. Settings must belong to the hook's kind, and a kind cannot change
+   * (delete and re-create instead); changed secrets are sealed, changed URLs checked.
+   */
   async update(
     hook: HookRecord,
-    changes: Partial<HookInput> & {
-      url?: string | undefined;
-      format?: 'raw' | undefined;
-      to?: 'owners' | 'members' | string[] | undefined;
-    },
+    changes: Partial<HookInput> & HookSettingsChanges & { kind?: string | undefined },
   ): Promise<HookRecord> {
+    if (changes.kind !== undefined && changes.kind !== hook.kind) {
+      throw new ClarionError('CLARION_ERR_HOOK_KIND_CHANGE', hook.id, hook.kind, changes.kind);
+    }
     const merged = {
       events: changes.events ?? hook.events,
       applications: changes.applications === undefined ? hook.applications : changes.applications,
       addons: changes.addons === undefined ? hook.addons : changes.addons,
     };
     await this.checkFilterAndScope(hook.organization_id, merged);
-    const settings = { ...hook.settings };
-    if (hook.kind === 'webhook') {
-      if (changes.url !== undefined) settings['url'] = (await this.checkUrl(changes.url)).toString();
-      if (changes.format !== undefined) settings['format'] = changes.format;
-    }
-    if (hook.kind === 'email' && changes.to !== undefined) settings['to'] = changes.to;
+    const settings = await this.changedSettings(hook, changes);
     const enabled = changes.enabled ?? hook.enabled;
     const updated: HookRecord = {
       ...hook,
@@ -99,6 +105,40 @@ export class HookService {
     };
     await this.deps.store.hooks.replace(updated);
     return updated;
+  }
+
+  /** The per-event toggles of a hook: every catalog type, on or off, and the filter entry that decides. */
+  eventToggles(hook: HookRecord): EventToggle[] {
+    return eventToggles(hook.events, this.deps.catalog.listTypes());
+  }
+
+  /**
+   * Turns one event type on or off for a hook by rewriting its filter (see `toggleEvent` for how
+   * "all" and groups are rewritten). Refuses to leave the hook with no event at all.
+   */
+  async setEventEnabled(hook: HookRecord, typeName: string, enabled: boolean): Promise<HookRecord> {
+    const { catalog } = this.deps;
+    const type = catalog.type(typeName);
+    if (!type) throw new ClarionError('CLARION_ERR_CATALOG_TYPE_NOT_FOUND', typeName);
+    const events = toggleEvent(hook.events, type, enabled, catalog.listTypes());
+    if (events === hook.events) return hook;
+    if (events.length === 0) throw new ClarionError('CLARION_ERR_HOOK_NO_EVENTS_LEFT', typeName, hook.name);
+    return this.update(hook, { events });
+  }
+
+  /**
+   * Creates the default hook again (after it was deleted). Refused while a hook of that name
+   * exists, whatever it was changed to: the organization would get deployment results twice.
+   */
+  async recreateDefault(organizationId: string): Promise<HookRecord> {
+    const { store, clock } = this.deps;
+    const existing = (await store.hooks.allFor(organizationId)).find((hook) => hook.name === DEFAULT_HOOK_NAME);
+    if (existing) {
+      throw new ClarionError('CLARION_ERR_HOOK_DEFAULT_EXISTS', organizationId, DEFAULT_HOOK_NAME, existing.id);
+    }
+    const hook = this.defaultHook(organizationId, clock.now());
+    await store.hooks.create(hook);
+    return hook;
   }
 
   /** The hook every organization starts with: deployment results, by e-mail, to the members. */
@@ -130,7 +170,51 @@ export class HookService {
       }
       case 'email':
         return { settings: { to: input.to }, secret: undefined };
+      case 'slack': {
+        const url = await this.checkUrl(input.url);
+        const settings: Record<string, unknown> = { url: url.toString() };
+        if (input.channel !== undefined) settings['channel'] = input.channel;
+        if (input.username !== undefined) settings['username'] = input.username;
+        return { settings, secret: undefined };
+      }
+      case 'hipchat':
+        return {
+          settings: {
+            server_url: await this.checkServerUrl(input.server_url ?? HIPCHAT_DEFAULT_SERVER_URL),
+            api_version: input.api_version ?? HIPCHAT_DEFAULT_API_VERSION,
+            token: input.token,
+            room: input.room,
+          },
+          secret: undefined,
+        };
+      case 'flowdock':
+        return { settings: { flow_token: input.flow_token }, secret: undefined };
     }
+  }
+
+  /** The hook's stored settings with `changes` applied: each checked against the kind, secrets sealed. */
+  private async changedSettings(hook: HookRecord, changes: HookSettingsChanges): Promise<Record<string, unknown>> {
+    const allowed: readonly string[] = isHookKind(hook.kind) ? KIND_SETTINGS[hook.kind] : [];
+    const changed: Record<string, unknown> = {};
+    const removed: string[] = [];
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === undefined || !isSettingName(name)) continue;
+      if (!allowed.includes(name)) {
+        throw new ClarionError('CLARION_ERR_HOOK_SETTING_NOT_FOR_KIND', name, hook.kind, allowed.join(', '));
+      }
+      if (value === null) removed.push(name);
+      else if (name === 'server_url') changed[name] = await this.checkServerUrl(String(value));
+      else if (URL_SETTINGS.has(name)) changed[name] = (await this.checkUrl(String(value))).toString();
+      else changed[name] = value;
+    }
+    const settings = { ...hook.settings, ...this.deps.codec.seal(hook.kind, changed) };
+    for (const name of removed) delete settings[name];
+    return settings;
+  }
+
+  /** A base URL (Hipchat's server): checked like any target, kept without its trailing slash. */
+  private async checkServerUrl(url: string): Promise<string> {
+    return (await this.checkUrl(url)).toString().replace(/\/+$/, '');
   }
 
   private checkUrl(url: string): Promise<URL> {

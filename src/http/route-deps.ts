@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog/catalog.ts';
+import type { ChannelRegistry } from '../channels/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { HookService } from '../hooks/hook-service.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
@@ -15,6 +16,8 @@ export interface RouteDeps {
   readonly ingest: EventIngest;
   readonly hooks: HookService;
   readonly hookSettings: HookSettingsCodec;
+  /** The channels of this process: "send a test event" goes through them, outside the queue. */
+  readonly channels: ChannelRegistry;
   readonly metrics: Metrics;
   /** Resumes the workers after a re-send put deliveries back in the queue. */
   readonly onDeliveriesQueued: () => void;

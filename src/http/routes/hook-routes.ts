@@ -1,56 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClarionError } from '../../errors.ts';
+import {
+  CreateHook,
+  EventToggles,
+  EventsFilter,
+  HookSettingsFields,
+  IdList,
+  SetEventToggle,
+  TestSendRequest,
+  TestSendResponse,
+  UpdateHook,
+} from '../../hooks/hook-schemas.ts';
 import type { HookSettingsCodec } from '../../hooks/hook-settings.ts';
+import { HookTestSender } from '../../hooks/hook-test-sender.ts';
 import type { HookRecord } from '../../store/hook-repository.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
 
-const EventsFilter = Type.Union([
-  Type.Literal('all'),
-  Type.Array(Type.String({ minLength: 1 }), {
-    minItems: 1,
-    description: 'Event type names and "group:<name>" entries',
-  }),
-]);
-const IdList = Type.Union([Type.Array(Type.String({ minLength: 1 })), Type.Null()]);
-const Recipients = Type.Union([
-  Type.Literal('owners'),
-  Type.Literal('members'),
-  Type.Array(Type.String({ format: 'email', maxLength: 320 }), { minItems: 1 }),
-]);
-const Common = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  events: EventsFilter,
-  applications: Type.Optional(IdList),
-  addons: Type.Optional(IdList),
-  enabled: Type.Optional(Type.Boolean()),
-};
-const CreateHook = Type.Union([
-  Type.Object(
-    {
-      ...Common,
-      kind: Type.Literal('webhook'),
-      url: Type.String({ minLength: 1, maxLength: 2048 }),
-      format: Type.Optional(Type.Literal('raw')),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object({ ...Common, kind: Type.Literal('email'), to: Recipients }, { additionalProperties: false }),
-]);
-const UpdateHook = Type.Object(
-  {
-    name: Type.Optional(Common.name),
-    events: Type.Optional(EventsFilter),
-    applications: Type.Optional(IdList),
-    addons: Type.Optional(IdList),
-    enabled: Type.Optional(Type.Boolean()),
-    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-    format: Type.Optional(Type.Literal('raw')),
-    to: Type.Optional(Recipients),
-  },
-  { additionalProperties: false },
-);
 const Hook = Type.Object(
   {
     id: Type.String(),
@@ -64,6 +31,7 @@ const Hook = Type.Object(
     disabled_reason: Type.Union([Type.String(), Type.Null()]),
     created_at: Timestamp,
     updated_at: Timestamp,
+    ...HookSettingsFields,
     secret: Type.Optional(
       Type.String({ description: 'The webhook signing secret: only in the answer that creates the hook' }),
     ),
@@ -72,6 +40,7 @@ const Hook = Type.Object(
 );
 const OrgParams = Type.Object({ org: Type.String() });
 const HookParams = Type.Object({ org: Type.String(), hook: Type.String() });
+const HookTypeParams = Type.Object({ org: Type.String(), hook: Type.String(), type: Type.String() });
 const AppParams = Type.Object({ org: Type.String(), app: Type.String() });
 
 export function serializeHook(hook: HookRecord, codec: HookSettingsCodec) {
@@ -92,9 +61,11 @@ export function serializeHook(hook: HookRecord, codec: HookSettingsCodec) {
   };
 }
 
-/** Hooks: the organization's integrations (webhooks, e-mail hooks; chat ones in later issues). */
+/** Hooks: the organization's integrations (webhooks, e-mail hooks, Slack, Hipchat, Flowdock). */
 export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
-  const { store, hooks, hookSettings, clock, onDeliveriesQueued } = deps;
+  const { store, catalog, hooks, hookSettings, clock, channels, onDeliveriesQueued } = deps;
+  const testSender = new HookTestSender({ store, catalog, channels, codec: hookSettings, clock });
+  const togglesOf = (hook: HookRecord) => ({ hook: hook.id, events: hook.events, data: hooks.eventToggles(hook) });
 
   app.post(
     '/v1/organizations/:org/hooks',
@@ -213,6 +184,83 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       const requeued = await store.deliveries.requeueFailed(hook.id, since, clock.now());
       if (requeued > 0) onDeliveriesQueued();
       return reply.status(202).send({ requeued });
+    },
+  );
+
+  app.post(
+    '/v1/organizations/:org/hooks/default',
+    {
+      config: { access: 'hooks.write' },
+      schema: {
+        tags: ['hooks'],
+        summary: 'Re-create the default hook ("Default deployment result e-mails") after it was deleted',
+        params: OrgParams,
+        response: { 201: Hook, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await requireOrganization(store, request.params.org);
+      const hook = await hooks.recreateDefault(request.params.org);
+      return reply.status(201).send(serializeHook(hook, hookSettings));
+    },
+  );
+
+  app.get(
+    '/v1/organizations/:org/hooks/:hook/events',
+    {
+      config: { access: 'hooks.read' },
+      schema: {
+        tags: ['hooks'],
+        summary: "A hook's per-event toggles: every catalog type, on or off, and the filter entry that turns it on",
+        params: HookParams,
+        response: { 200: EventToggles, 404: ErrorBody },
+      },
+    },
+    async (request) => togglesOf(await requireHook(request.params.org, request.params.hook)),
+  );
+
+  app.put(
+    '/v1/organizations/:org/hooks/:hook/events/:type',
+    {
+      config: { access: 'hooks.write' },
+      schema: {
+        tags: ['hooks'],
+        summary: 'Turn one event type on or off for a hook (rewrites its event filter; see docs/api.md)',
+        params: HookTypeParams,
+        body: SetEventToggle,
+        response: { 200: EventToggles, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { org, hook: id, type } = request.params;
+      const hook = await requireHook(org, id);
+      return togglesOf(await hooks.setEventEnabled(hook, type, request.body.enabled));
+    },
+  );
+
+  app.post(
+    '/v1/organizations/:org/hooks/:hook/test',
+    {
+      config: { access: 'hooks.write' },
+      schema: {
+        tags: ['hooks'],
+        summary: 'Send a test event through the hook now and answer what the receiver said (nothing is stored)',
+        params: HookParams,
+        body: TestSendRequest,
+        response: { 200: TestSendResponse, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+      // The body is optional: a bare POST (no content) validates as {}.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request) => {
+      const hook = await requireHook(request.params.org, request.params.hook);
+      const { principal } = request;
+      return testSender.send(hook, {
+        eventType: request.body.event_type,
+        callerUserId: principal.kind === 'member' ? principal.userId : null,
+      });
     },
   );
 
