@@ -1,6 +1,6 @@
 import type { ChannelEvent } from '../channels/channel.ts';
 import type { Store } from '../store/store.ts';
-import type { DeliveryRow } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { HookRecord } from '../store/hook-repository.ts';
 
@@ -22,7 +22,7 @@ export interface DeliveryBatch {
   readonly applications: Map<string, { id: string; name: string }>;
 }
 
-export async function loadDeliveryBatch(store: Store, rows: readonly DeliveryRow[]): Promise<DeliveryBatch> {
+export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDelivery[]): Promise<DeliveryBatch> {
   const unique = <T>(values: (T | null)[]) => [...new Set(values.filter((value): value is T => value !== null))];
   const orgIds = unique(rows.map((row) => row.organization_id));
   const appIds = unique(rows.map((row) => row.application_id));
