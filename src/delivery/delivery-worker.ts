@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
-import type { DeliveryRow, Settlement } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
@@ -216,7 +216,7 @@ export class DeliveryWorker {
   }
 
   /** Starts one send; `signal` aborts when the send's deadline passes or the worker gives up on it. */
-  private launch(row: DeliveryRow, batch: DeliveryBatch, signal: AbortSignal): void {
+  private launch(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal): void {
     this.held.add(row.id);
     const done = this.deliver(row, batch, signal).finally(() => {
       this.inFlight.delete(row.id);
@@ -225,7 +225,7 @@ export class DeliveryWorker {
     this.inFlight.set(row.id, done);
   }
 
-  private async deliver(row: DeliveryRow, batch: DeliveryBatch, signal: AbortSignal): Promise<void> {
+  private async deliver(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal): Promise<void> {
     const { clock, metrics, logger } = this.options;
     const startedAt = clock.now();
     const started = performance.now();
@@ -243,8 +243,7 @@ export class DeliveryWorker {
     this.scheduleSettle();
   }
 
-  private send(row: DeliveryRow, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<AttemptReport> {
-    const failed = (error: string): Promise<AttemptReport> => Promise.resolve({ outcome: { status: 'failed' }, error });
+  private send(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<AttemptReport> {
     const event = batch.events.get(row.event_seq);
     if (!event) return failed('the event is no longer stored (past retention)');
     const eventType = this.options.catalog.type(event.type);
@@ -342,4 +341,9 @@ function channelEvent(batch: DeliveryBatch, event: EventRow): ChannelEvent {
     batch.channelEvents.set(event.seq, shared);
   }
   return shared;
+}
+
+/** A delivery that cannot be attempted at all. (Module level: a closure per send costs a `__name` call under tsx.) */
+function failed(error: string): Promise<AttemptReport> {
+  return Promise.resolve({ outcome: { status: 'failed' }, error });
 }

@@ -51,7 +51,8 @@ export class HttpTimeoutError extends Error {
 /**
  * Reads at most `limit` bytes of `body`, then destroys it so its connection is never left
  * half-read. Stream events rather than `for await`: the async iterator's machinery cost more
- * than the typical two-byte answer it read.
+ * than the typical two-byte answer it read. (No named closures here: tsx's keepNames wraps each
+ * in a `__name` call, which cost 1.5% of the worker's CPU when this ran once per request.)
  */
 function readPrefix(body: Readable, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -59,27 +60,28 @@ function readPrefix(body: Readable, limit: number): Promise<string> {
     let text = '';
     let remaining = limit;
     let settled = false;
-    const finish = (error: Error | undefined, value = text): void => {
-      if (settled) return;
-      settled = true;
-      if (error === undefined) resolve(value);
-      else reject(error);
-    };
     body.on('data', (chunk: Buffer) => {
       if (settled) return;
       text += decoder.write(chunk.length > remaining ? chunk.subarray(0, remaining) : chunk);
       remaining -= Math.min(remaining, chunk.length);
       if (remaining === 0) {
-        finish(undefined);
+        settled = true;
+        resolve(text);
         // Destroying closes the connection instead of draining the rest of the answer.
         body.destroy();
       }
     });
-    body.on('end', () => finish(undefined, text + decoder.end()));
-    body.on('error', (error) => finish(error));
+    body.on('end', () => {
+      settled = true;
+      resolve(text + decoder.end());
+    });
+    body.on('error', (error) => {
+      settled = true;
+      reject(error);
+    });
     // A stream that closes without ending or failing was cut short (`for await` reports it so).
     body.on('close', () => {
-      if (!settled) finish(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      if (!settled) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     });
   });
 }
