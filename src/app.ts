@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,13 +8,17 @@ import { installAuth } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { installNulGuard } from './http/nul-guard.ts';
 import type { RouteDeps } from './http/route-deps.ts';
+import { billingRoutes } from './http/routes/billing-routes.ts';
 import { catalogRoutes } from './http/routes/catalog-routes.ts';
+import { credentialRoutes } from './http/routes/credential-routes.ts';
 import { deliveryRoutes } from './http/routes/delivery-routes.ts';
 import { eventRoutes } from './http/routes/event-routes.ts';
 import { healthRoutes } from './http/routes/health-routes.ts';
 import { hookRoutes } from './http/routes/hook-routes.ts';
 import { memberRoutes } from './http/routes/member-routes.ts';
 import { organizationRoutes } from './http/routes/organization-routes.ts';
+import { preferenceRoutes } from './http/routes/preference-routes.ts';
+import { recipientRoutes } from './http/routes/recipient-routes.ts';
 import { resourceRoutes } from './http/routes/resource-routes.ts';
 
 export interface AppOptions extends RouteDeps {
@@ -37,7 +42,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
-  installAuth(app, options.platformKeyHash);
+  // Parses cookies in its own onRequest hook, which must run before authentication's.
+  await app.register(cookie);
+  installAuth(app, {
+    platformKeyHash: options.platformKeyHash,
+    credentials: options.credentials,
+    repository: options.store.credentials,
+  });
   installNulGuard(app);
 
   await app.register(swagger, {
@@ -47,10 +58,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         title: 'Clarion',
         version: '0.1.0',
         description:
-          'Notification service for hosting platforms. Authenticate with "Authorization: Bearer <platform key>".',
+          'Notification service for hosting platforms. Authenticate with "Authorization: Bearer <platform key>", a member token (Bearer clu_...) or the session cookie a login link opens.',
       },
-      components: { securitySchemes: { platformKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ platformKey: [] }],
+      components: {
+        securitySchemes: {
+          platformKey: { type: 'http', scheme: 'bearer' },
+          memberToken: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'clarion_session' },
+        },
+      },
+      security: [{ platformKey: [] }, { memberToken: [] }, { session: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -61,9 +78,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     catalogRoutes,
     organizationRoutes,
     memberRoutes,
+    credentialRoutes,
+    preferenceRoutes,
+    billingRoutes,
     resourceRoutes,
     hookRoutes,
     eventRoutes,
+    recipientRoutes,
     deliveryRoutes,
   ]) {
     await app.register(routes, options);

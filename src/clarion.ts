@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { Credentials } from './access/credentials.ts';
+import { PreferenceService } from './preferences/preference-service.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { CatalogEditor } from './catalog/catalog-editor.ts';
 import { applyCatalogFile } from './catalog/catalog-file.ts';
@@ -130,11 +132,16 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     allowPrivateTargets: config.allowPrivateTargets,
   });
 
+  const credentials = new Credentials(store.credentials, clock, config.publicUrl);
+
   let ready = false;
   const app = runsApi
     ? await buildApp({
         logger,
         platformKeyHash: platformKey.hash,
+        credentials,
+        preferences: new PreferenceService({ store, catalog, clock }),
+        secureCookies: config.publicUrl.startsWith('https:'),
         store,
         catalog,
         clock,

@@ -5,8 +5,29 @@
  */
 const DEFINITIONS = {
   // Authentication and access
-  CLARION_ERR_AUTH_MISSING: [401, 'Send your API key as "Authorization: Bearer <key>".'],
+  CLARION_ERR_AUTH_MISSING: [
+    401,
+    'Send the platform key or a member token as "Authorization: Bearer <key>", or sign in with a login link.',
+  ],
   CLARION_ERR_AUTH_INVALID: [401, 'The API key is not valid.'],
+  CLARION_ERR_SESSION_INVALID: [401, 'Your session has expired or was ended; sign in again with a new login link.'],
+  CLARION_ERR_LOGIN_LINK_INVALID: [401, 'The login link is unknown, already used or expired; ask for a new one.'],
+  CLARION_ERR_FORBIDDEN_PLATFORM_ONLY: [403, 'Only the platform key may %s; member credentials cannot.'],
+  CLARION_ERR_FORBIDDEN_ROLE: [403, 'Your role (%s) in organization "%s" does not allow this: %s.'],
+  CLARION_ERR_FORBIDDEN_OTHER_MEMBER: [
+    403,
+    'Members act only for themselves: use your own user id (or "me") instead of "%s".',
+  ],
+  CLARION_ERR_FORBIDDEN_MEMBER_ROLE: [
+    403,
+    'Members may add finance members only (role "finance"); ask the platform to add a member with role "%s".',
+  ],
+  CLARION_ERR_FORBIDDEN_NOT_MEMBER: [
+    403,
+    'This route answers for a member (their token or session); the platform key is not a member.',
+  ],
+  CLARION_ERR_TOKEN_NOT_FOUND: [404, 'Token "%s" does not exist (or was already revoked).'],
+  CLARION_ERR_USER_NOT_FOUND: [404, 'User "%s" does not exist; add them to an organization first.'],
   // Requests
   CLARION_ERR_REQUEST_MALFORMED_JSON: [400, 'The request body is not valid JSON: %s'],
   CLARION_ERR_REQUEST_TOO_LARGE: [413, 'The request body is larger than %s bytes.'],
@@ -26,6 +47,20 @@ const DEFINITIONS = {
   CLARION_ERR_ADDON_UNKNOWN_APPLICATION: [
     422,
     'The add-on is attached to application "%s", which does not exist in this organization.',
+  ],
+  // Preferences and billing
+  CLARION_ERR_PREFERENCE_UNKNOWN_TYPE: [422, 'Event type "%s" is not in the catalog (GET /v1/event-types lists them).'],
+  CLARION_ERR_PREFERENCE_ACCOUNT_ONLY: [
+    422,
+    'Event type "%s" happens only at account level; set it in the account preferences, not for an application.',
+  ],
+  CLARION_ERR_BILLING_NOT_OWNER: [
+    422,
+    'Only owners can turn billing off for themselves; %s is %s (finance members always receive billing).',
+  ],
+  CLARION_ERR_BILLING_LAST_RECIPIENT: [
+    409,
+    'Turning billing off for %s would leave nobody receiving billing events; add a finance member, or keep another owner receiving them, first.',
   ],
   // Hooks
   CLARION_ERR_HOOK_NOT_FOUND: [404, 'Hook "%s" does not exist in organization "%s".'],

@@ -1,35 +1,117 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { roleHas, type Access, type Permission } from '../access/permissions.ts';
+import { MEMBER_TOKEN_PREFIX, type Credentials } from '../access/credentials.ts';
 import { ClarionError } from '../errors.ts';
 import { keyMatches } from '../security/platform-key.ts';
+import type { Role } from '../store/schema.ts';
+import type { CredentialRepository } from '../store/credential-repository.ts';
+import './access-config.ts';
 
-/** Who is calling. Members (issue "who gets what") will add `{ kind: 'member', userId }`. */
-export type Principal = { readonly kind: 'platform' };
+/** Who is calling: the platform (its key), or a member (their token or dashboard session). */
+export type Principal =
+  | { readonly kind: 'platform' }
+  | { readonly kind: 'member'; readonly userId: string; readonly via: 'token' | 'session' };
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    /** The member's role in the route's organization, once authorization looked it up. */
+    memberRole: Role | null;
   }
 }
+
+/** The cookie a login link's session travels in (HttpOnly; set by POST /v1/sessions). */
+export const SESSION_COOKIE = 'clarion_session';
 
 /** Paths anyone may read: health checks, the API description and its docs (metrics need the key). */
 const PUBLIC_PREFIXES = ['/healthz', '/readyz', '/openapi.json', '/docs'];
 
-/** Every route requires `Authorization: Bearer <platform key>`, except the public ones. */
-export function installAuth(app: FastifyInstance, platformKeyHash: Buffer): void {
-  app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (isPublic(request)) return done();
-    const header = request.headers.authorization;
-    if (header === undefined || !/^Bearer\s+\S+/i.test(header))
-      return done(new ClarionError('CLARION_ERR_AUTH_MISSING'));
-    const key = header.replace(/^Bearer\s+/i, '').trim();
-    if (!keyMatches(key, platformKeyHash)) return done(new ClarionError('CLARION_ERR_AUTH_INVALID'));
-    request.principal = { kind: 'platform' };
-    done();
+/** What each permission lets a member do, for the 403 message. */
+const PERMISSION_WORDS: Record<Permission, string> = {
+  'organization.read': 'read the organization',
+  'members.read': 'list the members',
+  'members.add-finance': 'add members',
+  'hooks.read': 'read hooks',
+  'hooks.write': 'change hooks',
+  'events.read': 'read events and deliveries',
+  'deliveries.write': 're-send deliveries',
+  'billing.read': 'read billing settings',
+  'billing.write': 'change billing settings',
+  'settings.write': "export, import or copy the organization's settings",
+};
+
+/**
+ * Authenticates every request (platform key, member token or session cookie), then checks the
+ * route's `config.access` against the caller. Both run in onRequest, before the body is parsed,
+ * so a caller without access learns nothing from validation errors. A member of another
+ * organization is told the organization does not exist.
+ */
+export function installAuth(
+  app: FastifyInstance,
+  deps: { platformKeyHash: Buffer; credentials: Credentials; repository: CredentialRepository },
+): void {
+  // Set by the onRequest hook below before any handler runs.
+  app.decorateRequest('principal', null as never);
+  app.decorateRequest('memberRole', null);
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access ?? 'platform';
+    if (access === 'public' || isPublicPath(request)) return;
+    request.principal = await authenticate(request, deps);
+    request.memberRole = await authorize(request, access, deps.repository);
   });
 }
 
-function isPublic(request: FastifyRequest): boolean {
+async function authenticate(
+  request: FastifyRequest,
+  deps: { platformKeyHash: Buffer; credentials: Credentials },
+): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    if (!/^Bearer\s+\S+/i.test(header)) throw new ClarionError('CLARION_ERR_AUTH_MISSING');
+    const key = header.replace(/^Bearer\s+/i, '').trim();
+    if (key.startsWith(MEMBER_TOKEN_PREFIX)) {
+      const userId = await deps.credentials.userOfToken(key);
+      if (userId === undefined) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
+      return { kind: 'member', userId, via: 'token' };
+    }
+    if (!keyMatches(key, deps.platformKeyHash)) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
+    return { kind: 'platform' };
+  }
+  const session = request.cookies[SESSION_COOKIE];
+  if (session === undefined) throw new ClarionError('CLARION_ERR_AUTH_MISSING');
+  const userId = await deps.credentials.userOfSession(session);
+  if (userId === undefined) throw new ClarionError('CLARION_ERR_SESSION_INVALID');
+  return { kind: 'member', userId, via: 'session' };
+}
+
+async function authorize(request: FastifyRequest, access: Access, repository: CredentialRepository) {
+  const { principal } = request;
+  if (principal.kind === 'platform' || access === 'authenticated' || access === 'public') return null;
+  if (access === 'platform') {
+    throw new ClarionError('CLARION_ERR_FORBIDDEN_PLATFORM_ONLY', `call ${request.method} ${request.routeOptions.url}`);
+  }
+  const params = request.params as Record<string, string | undefined>;
+  const org = params['org'];
+  let role: Role | null = null;
+  if (org !== undefined) {
+    role = (await repository.roleIn(org, principal.userId)) ?? null;
+    if (role === null) throw new ClarionError('CLARION_ERR_ORGANIZATION_NOT_FOUND', org);
+  }
+  if (access === 'self') {
+    if (params['user'] === 'me') params['user'] = principal.userId;
+    if (params['user'] !== principal.userId) {
+      throw new ClarionError('CLARION_ERR_FORBIDDEN_OTHER_MEMBER', params['user'] ?? '');
+    }
+    return role;
+  }
+  if (role === null) throw new Error(`route ${request.routeOptions.url} declares ${access} but has no :org`);
+  if (!roleHas(role, access)) {
+    throw new ClarionError('CLARION_ERR_FORBIDDEN_ROLE', role, org ?? '', PERMISSION_WORDS[access]);
+  }
+  return role;
+}
+
+function isPublicPath(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '';
   return PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }

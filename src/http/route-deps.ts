@@ -1,3 +1,4 @@
+import type { Credentials } from '../access/credentials.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import type { Clock } from '../clock.ts';
@@ -5,6 +6,7 @@ import type { HookService } from '../hooks/hook-service.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import type { EventIngest } from '../ingest/event-ingest.ts';
 import type { Metrics } from '../metrics.ts';
+import type { PreferenceService } from '../preferences/preference-service.ts';
 import type { Store } from '../store/store.ts';
 import { ClarionError } from '../errors.ts';
 
@@ -18,6 +20,10 @@ export interface RouteDeps {
   readonly hookSettings: HookSettingsCodec;
   /** The channels of this process: "send a test event" goes through them, outside the queue. */
   readonly channels: ChannelRegistry;
+  readonly credentials: Credentials;
+  readonly preferences: PreferenceService;
+  /** Mark the session cookie Secure (the public URL is https). */
+  readonly secureCookies: boolean;
   readonly metrics: Metrics;
   /** Resumes the workers after a re-send put deliveries back in the queue. */
   readonly onDeliveriesQueued: () => void;

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.ts';
 import { ClarionError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { routeEvent } from '../routing/route-event.ts';
-import type { Database, DeliveriesTable, EventsTable } from '../store/schema.ts';
+import { compactSkip } from '../routing/stored-trace.ts';
+import type { Database, DeliveriesTable, EventsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -66,6 +67,7 @@ export class EventIngest {
       const seen = new Map<string, { seq: number; hash: string }>();
       const eventRows: Insertable<EventsTable>[] = [];
       const deliveryRows: Insertable<DeliveriesTable>[] = [];
+      const traceRows: Insertable<RoutingTracesTable>[] = [];
       const answers: (IngestResult | Error)[] = [];
 
       for (const item of items) {
@@ -135,6 +137,16 @@ export class EventIngest {
             updated_at: now,
           });
         }
+        // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
+        const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
+        if (skipped.length > 0) {
+          traceRows.push({
+            event_seq: seq,
+            organization_id: input.organization,
+            skipped: JSON.stringify(skipped.map(compactSkip)),
+            created_at: now,
+          });
+        }
         answers.push({ id, seq, duplicate: false, deliveries: routing.deliveries.length });
       }
 
@@ -148,6 +160,12 @@ export class EventIngest {
         await trx
           .insertInto('deliveries')
           .values(deliveryRows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      }
+      for (let i = 0; i < traceRows.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('routing_traces')
+          .values(traceRows.slice(i, i + INSERT_CHUNK))
           .execute();
       }
       created = deliveryRows.length;
@@ -165,6 +183,7 @@ interface OrganizationContext {
   existing: Map<string, { seq: number; hash: string }>;
   hooks: Awaited<ReturnType<Store['hooks']['allFor']>>;
   members: Awaited<ReturnType<Store['members']['all']>>;
+  preferences: Awaited<ReturnType<Store['preferences']['matricesOf']>>;
 }
 
 /** Reads, per organization of the batch, what checking and routing need. */
@@ -205,6 +224,7 @@ async function loadContexts(
       existing: new Map(existing.map((row) => [row.id, { seq: row.seq, hash: row.body_hash }])),
       hooks: await store.hooks.allFor(orgId, trx),
       members: await store.members.all(orgId, trx),
+      preferences: await store.preferences.matricesOf(orgId, trx),
     });
   }
   return contexts;

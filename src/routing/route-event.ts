@@ -1,7 +1,8 @@
-import type { EventType } from '../catalog/event-type.ts';
+import { PERSONAL_CHANNELS, type EventType } from '../catalog/event-type.ts';
 import type { HookRecord } from '../store/hook-repository.ts';
 import type { MemberRow } from '../store/member-repository.ts';
-import { roleReceivesType } from './role-rules.ts';
+import { describeCell, PreferenceMatrix } from './preference-matrix.ts';
+import { billingOptOutHonoured, roleGate } from './role-rules.ts';
 
 /** The parts of an event routing looks at. */
 export interface RoutableEvent {
@@ -22,6 +23,7 @@ export interface PlannedDelivery {
 
 /** One line of the "why" trace: a hook or recipient, and what was decided for it. */
 export interface TraceEntry {
+  /** The hook considered; null for a member's personal preference. */
   readonly hookId: string | null;
   readonly userId: string | null;
   readonly address: string | null;
@@ -39,7 +41,11 @@ export interface RoutingContext {
   /** Every hook of the organization, enabled or not (disabled ones show up in the trace). */
   readonly hooks: readonly HookRecord[];
   readonly members: readonly MemberRow[];
+  /** Each member's preference matrix, by user id; a member without one has only defaults. */
+  readonly preferences: ReadonlyMap<string, PreferenceMatrix>;
 }
+
+const NO_PREFERENCES = new PreferenceMatrix();
 
 /**
  * Decides who gets an event. Pure: the same inputs give the same deliveries and trace, and the
@@ -51,7 +57,10 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
   const deliveries: PlannedDelivery[] = [];
   // One message per person and channel: the first rule that reaches an address wins.
   const emailOwners = new Map<string, string>();
+  const honoursOptOut = billingOptOutHonoured(context.members);
+  const matrixOf = (member: MemberRow) => context.preferences.get(member.user_id) ?? NO_PREFERENCES;
 
+  // 1. The organization's hooks.
   for (const hook of context.hooks) {
     const skip = (rule: string) =>
       trace.push({ hookId: hook.id, userId: null, address: null, channel: hook.kind, decision: 'skip', rule });
@@ -74,29 +83,83 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
       deliver({ channel: hook.kind, hookId: hook.id, userId: null, address: null, reason: because });
       continue;
     }
-    for (const recipient of emailRecipients(hook, type, context.members, (rule, userId, address) =>
-      trace.push({ hookId: hook.id, userId, address, channel: 'email', decision: 'skip', rule }),
-    )) {
-      const key = recipient.address.toLowerCase();
-      const first = emailOwners.get(key);
+    const entriesBefore = trace.length;
+    const skipRecipient = (rule: string, userId: string | null, address: string) =>
+      trace.push({ hookId: hook.id, userId, address, channel: 'email', decision: 'skip', rule });
+    for (const recipient of hookRecipients(hook)) {
+      if (recipient.member !== undefined) {
+        const { member } = recipient;
+        const gate = roleGate(member, type, honoursOptOut);
+        if (gate !== null) {
+          skipRecipient(gate, member.user_id, member.email);
+          continue;
+        }
+        // A member's explicit "off" wins over a hook addressed to members (section 3, rule 9).
+        const own = matrixOf(member).explicit(type.name, 'email', event.applicationId);
+        if (own !== undefined && !own.enabled) {
+          skipRecipient(
+            `${member.user_id} turned e-mail off for ${type.name} (${describeCell(own)})`,
+            member.user_id,
+            member.email,
+          );
+          continue;
+        }
+      }
+      const userId = recipient.member?.user_id ?? null;
+      const first = emailOwners.get(recipient.address.toLowerCase());
       if (first !== undefined) {
-        trace.push({
-          hookId: hook.id,
-          userId: recipient.userId,
-          address: recipient.address,
-          channel: 'email',
-          decision: 'skip',
-          rule: `deduplicated with ${first}`,
-        });
+        skipRecipient(`deduplicated with ${first}`, userId, recipient.address);
         continue;
       }
-      emailOwners.set(key, `hook "${hook.name}"`);
+      emailOwners.set(recipient.address.toLowerCase(), `hook "${hook.name}"`);
       deliver({
         channel: 'email',
         hookId: hook.id,
-        userId: recipient.userId,
+        userId,
         address: recipient.address,
         reason: `${because}, to ${recipient.why}`,
+      });
+    }
+    if (trace.length === entriesBefore) skip(`${because}, but it has nobody to write to`);
+  }
+
+  // 2. Each member's personal channels.
+  for (const member of context.members) {
+    for (const channel of PERSONAL_CHANNELS) {
+      const skip = (rule: string) =>
+        trace.push({
+          hookId: null,
+          userId: member.user_id,
+          address: channel === 'email' ? member.email : null,
+          channel,
+          decision: 'skip',
+          rule,
+        });
+      const gate = roleGate(member, type, honoursOptOut);
+      if (gate !== null) {
+        skip(gate);
+        continue;
+      }
+      const cell = matrixOf(member).resolve(type, channel, event.applicationId);
+      if (!cell.enabled) {
+        skip(`${member.user_id}'s ${channel} preference: ${describeCell(cell)}`);
+        continue;
+      }
+      const because = `${member.user_id}'s ${channel} preference: ${describeCell(cell)}`;
+      if (channel === 'email') {
+        const first = emailOwners.get(member.email.toLowerCase());
+        if (first !== undefined) {
+          skip(`deduplicated with ${first}`);
+          continue;
+        }
+        emailOwners.set(member.email.toLowerCase(), `${member.user_id}'s personal e-mail`);
+      }
+      deliver({
+        channel,
+        hookId: null,
+        userId: member.user_id,
+        address: channel === 'email' ? member.email : null,
+        reason: because,
       });
     }
   }
@@ -113,6 +176,41 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
       rule: delivery.reason,
     });
   }
+
+  /** Who an e-mail hook writes to; members addressed by role are skipped in the trace here. */
+  function hookRecipients(hook: HookRecord): EmailRecipient[] {
+    const to = hook.settings['to'];
+    if (Array.isArray(to)) {
+      return to.map((address) => ({ address: String(address), why: 'a listed address' }));
+    }
+    const recipients: EmailRecipient[] = [];
+    for (const member of context.members) {
+      if (to === 'owners' && member.role !== 'owner') {
+        trace.push({
+          hookId: hook.id,
+          userId: member.user_id,
+          address: member.email,
+          channel: 'email',
+          decision: 'skip',
+          rule: `hook "${hook.name}" is addressed to owners; ${member.user_id} is ${member.role}`,
+        });
+        continue;
+      }
+      recipients.push({
+        address: member.email,
+        member,
+        why: `${to === 'owners' ? 'owner' : 'member'} ${member.user_id}`,
+      });
+    }
+    return recipients;
+  }
+}
+
+interface EmailRecipient {
+  readonly address: string;
+  /** The member behind the address, for hooks addressed to owners or members. */
+  readonly member?: MemberRow;
+  readonly why: string;
 }
 
 /** The filter entry that matches the type ("all", the name, or "group:<g>"), or null. */
@@ -134,43 +232,4 @@ function scopeExcludes(hook: HookRecord, event: RoutableEvent): string | null {
   if (event.addonId !== null) return `add-on ${event.addonId}`;
   if (event.applicationId !== null) return `application ${event.applicationId}`;
   return 'account events (it is scoped to listed applications)';
-}
-
-interface EmailRecipient {
-  address: string;
-  userId: string | null;
-  why: string;
-}
-
-function emailRecipients(
-  hook: HookRecord,
-  type: EventType,
-  members: readonly MemberRow[],
-  skip: (rule: string, userId: string | null, address: string | null) => void,
-): EmailRecipient[] {
-  const to = hook.settings['to'];
-  if (Array.isArray(to)) {
-    return to.map((address) => ({ address: String(address), userId: null, why: 'a listed address' }));
-  }
-  const recipients: EmailRecipient[] = [];
-  for (const member of members) {
-    if (to === 'owners' && member.role !== 'owner') {
-      skip(
-        `hook "${hook.name}" is addressed to owners; ${member.user_id} is ${member.role}`,
-        member.user_id,
-        member.email,
-      );
-      continue;
-    }
-    if (!roleReceivesType(member.role, type)) {
-      skip(`role ${member.role} does not receive group ${type.groups.join(' or ')}`, member.user_id, member.email);
-      continue;
-    }
-    recipients.push({
-      address: member.email,
-      userId: member.user_id,
-      why: `${to === 'owners' ? 'owner' : 'member'} ${member.user_id}`,
-    });
-  }
-  return recipients;
 }

@@ -36,6 +36,11 @@ export class DeliveryRepository {
     return fetchPage(query, page, { column: 'id', direction: 'desc', keyOf: (row) => row.id });
   }
 
+  /** Every delivery an event produced, in the order routing created them. */
+  forEvent(eventSeq: number): Promise<DeliveryRow[]> {
+    return this.db.selectFrom('deliveries').selectAll().where('event_seq', '=', eventSeq).orderBy('id').execute();
+  }
+
   get(id: string): Promise<DeliveryRow | undefined> {
     return this.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
   }

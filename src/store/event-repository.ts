@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { TraceEntry } from '../routing/route-event.ts';
+import { expandSkip, type StoredSkip } from '../routing/stored-trace.ts';
 import type { Database, EventsTable } from './schema.ts';
 import { fetchPage, type Page, type PageRequest } from './page.ts';
 
@@ -28,6 +30,16 @@ export class EventRepository {
       .where('organization_id', '=', organizationId)
       .where('id', '=', id)
       .executeTakeFirst();
+  }
+
+  /** The skip entries routing recorded for an event (empty when it skipped nothing). */
+  async skippedFor(seq: number): Promise<TraceEntry[]> {
+    const row = await this.db
+      .selectFrom('routing_traces')
+      .select('skipped')
+      .where('event_seq', '=', seq)
+      .executeTakeFirst();
+    return row === undefined ? [] : (JSON.parse(row.skipped) as StoredSkip[]).map(expandSkip);
   }
 
   async getBySeq(seqs: readonly number[]): Promise<Map<number, EventRow>> {

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Role } from './schema.ts';
+import { receivesBilling } from '../routing/role-rules.ts';
+import type { StoreDialect } from './opened-database.ts';
 import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 /** A user as a member of one organization. */
@@ -9,8 +11,16 @@ export interface MemberRow {
   email: string;
   name: string | null;
   role: Role;
+  /** An owner who turned billing notifications off for themselves. */
+  billing_opt_out: boolean;
   created_at: number;
   updated_at: number;
+}
+
+type MemberSelection = Omit<MemberRow, 'billing_opt_out'> & { billing_opt_out: number };
+
+function toMember(row: MemberSelection): MemberRow {
+  return { ...row, billing_opt_out: row.billing_opt_out === 1 };
 }
 
 /**
@@ -18,7 +28,10 @@ export interface MemberRow {
  * one organization.
  */
 export class MemberRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+  ) {}
 
   /** Adds the user to the organization, creating or updating the user; false if already a member. */
   async add(member: MemberRow): Promise<boolean> {
@@ -57,6 +70,34 @@ export class MemberRepository {
     });
   }
 
+  /** The user with this e-mail address (case-insensitive), if one exists. */
+  userByEmail(email: string): Promise<{ id: string; name: string | null } | undefined> {
+    return this.db
+      .selectFrom('users')
+      .select(['id', 'name'])
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .orderBy('id')
+      .executeTakeFirst();
+  }
+
+  /** The user and every organization they belong to, with their role there. */
+  async userWithOrganizations(userId: string) {
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'email', 'name'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user) return undefined;
+    const organizations = await this.db
+      .selectFrom('memberships')
+      .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+      .select(['organizations.id', 'organizations.name', 'memberships.role'])
+      .where('memberships.user_id', '=', userId)
+      .orderBy('organizations.id')
+      .execute();
+    return { ...user, organizations };
+  }
+
   private select(db: Kysely<Database> = this.db) {
     return db
       .selectFrom('memberships')
@@ -67,26 +108,29 @@ export class MemberRepository {
         'users.email',
         'users.name',
         'memberships.role',
+        'memberships.billing_opt_out',
         'memberships.created_at',
         'memberships.updated_at',
       ]);
   }
 
-  get(organizationId: string, userId: string): Promise<MemberRow | undefined> {
-    return this.select()
+  async get(organizationId: string, userId: string, db: Kysely<Database> = this.db): Promise<MemberRow | undefined> {
+    const row = await this.select(db)
       .where('memberships.organization_id', '=', organizationId)
       .where('memberships.user_id', '=', userId)
       .executeTakeFirst();
+    return row && toMember(row);
   }
 
   /** Every member of the organization (routing reads them all). */
-  all(organizationId: string, db: Kysely<Database> = this.db): Promise<MemberRow[]> {
-    return this.select(db).where('memberships.organization_id', '=', organizationId).execute();
+  async all(organizationId: string, db: Kysely<Database> = this.db): Promise<MemberRow[]> {
+    return (await this.select(db).where('memberships.organization_id', '=', organizationId).execute()).map(toMember);
   }
 
-  list(organizationId: string, page: PageRequest): Promise<Page<MemberRow>> {
+  async list(organizationId: string, page: PageRequest): Promise<Page<MemberRow>> {
     const query = this.select().where('memberships.organization_id', '=', organizationId);
-    return fetchPage(query, page, { column: 'memberships.user_id', keyOf: (row) => row.user_id });
+    const found = await fetchPage(query, page, { column: 'memberships.user_id', keyOf: (row) => row.user_id });
+    return { ...found, data: found.data.map(toMember) };
   }
 
   async update(
@@ -94,6 +138,8 @@ export class MemberRepository {
     userId: string,
     changes: { email?: string; name?: string | null; role?: Role },
     now: number,
+    /** With a role change: the event types the new role no longer receives (their queued deliveries are cancelled). */
+    typesOutOfReach: readonly string[] = [],
   ): Promise<MemberRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const found = await trx
@@ -110,6 +156,22 @@ export class MemberRepository {
           .where('organization_id', '=', organizationId)
           .where('user_id', '=', userId)
           .execute();
+        // Access changes take effect at once (product.md section 3, rule 7).
+        if (typesOutOfReach.length > 0) {
+          await trx
+            .updateTable('deliveries')
+            .set({
+              status: 'cancelled',
+              last_error: `the member's role (${changes.role}) no longer receives this event`,
+              updated_at: now,
+              finished_at: now,
+            })
+            .where('organization_id', '=', organizationId)
+            .where('user_id', '=', userId)
+            .where('status', '=', 'pending')
+            .where('event_type', 'in', typesOutOfReach)
+            .execute();
+        }
       }
       const userChanges = {
         ...(changes.email !== undefined ? { email: changes.email } : {}),
@@ -122,10 +184,41 @@ export class MemberRepository {
           .where('id', '=', userId)
           .execute();
       }
-      return this.select(trx)
+      return this.get(organizationId, userId, trx);
+    });
+  }
+
+  /**
+   * Sets an owner's billing opt-out, unless it would leave nobody receiving billing events; the
+   * organization's memberships are locked meanwhile, so two owners opting out at once cannot
+   * both succeed. Returns the member after the change, or why it was refused.
+   */
+  async setBillingOptOut(
+    organizationId: string,
+    userId: string,
+    optOut: boolean,
+    now: number,
+  ): Promise<{ member: MemberRow } | { refused: 'not-member' | 'not-owner' | 'last-recipient'; member?: MemberRow }> {
+    return this.db.transaction().execute(async (trx) => {
+      const locked = await this.select(trx)
         .where('memberships.organization_id', '=', organizationId)
-        .where('memberships.user_id', '=', userId)
-        .executeTakeFirst();
+        .$if(this.dialect.supportsRowLocks, (qb) => qb.forUpdate())
+        .execute();
+      const members = locked.map(toMember);
+      const member = members.find((candidate) => candidate.user_id === userId);
+      if (!member) return { refused: 'not-member' };
+      if (member.role !== 'owner') return { refused: 'not-owner', member };
+      const after = members.map((candidate) =>
+        candidate.user_id === userId ? { ...candidate, billing_opt_out: optOut } : candidate,
+      );
+      if (optOut && !after.some(receivesBilling)) return { refused: 'last-recipient', member };
+      await trx
+        .updateTable('memberships')
+        .set({ billing_opt_out: optOut ? 1 : 0, updated_at: now })
+        .where('organization_id', '=', organizationId)
+        .where('user_id', '=', userId)
+        .execute();
+      return { member: { ...member, billing_opt_out: optOut, updated_at: now } };
     });
   }
 

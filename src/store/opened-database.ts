@@ -7,6 +7,8 @@ export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres';
   /** Claims use `FOR UPDATE SKIP LOCKED` so several workers never take the same row. */
   readonly supportsSkipLocked: boolean;
+  /** `SELECT ... FOR UPDATE` locks rows until commit (SQLite has one writer at a time instead). */
+  readonly supportsRowLocks: boolean;
   /** Several processes use this store at once (leases of others may be alive). */
   readonly sharedByProcesses: boolean;
 }

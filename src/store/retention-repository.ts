@@ -8,6 +8,7 @@ export interface PurgeResult {
   attempts: number;
   deliveries: number;
   events: number;
+  traces: number;
 }
 
 /**
@@ -22,7 +23,7 @@ export class RetentionRepository {
   ) {}
 
   async purgeBefore(cutoff: number): Promise<PurgeResult> {
-    const result: PurgeResult = { attempts: 0, deliveries: 0, events: 0 };
+    const result: PurgeResult = { attempts: 0, deliveries: 0, events: 0, traces: 0 };
     result.attempts = await this.repeat(async () => {
       const ids = this.db.selectFrom('attempts').select('id').where('started_at', '<', cutoff).limit(this.batchSize);
       return Number((await this.db.deleteFrom('attempts').where('id', 'in', ids).executeTakeFirst()).numDeletedRows);
@@ -48,6 +49,22 @@ export class RetentionRepository {
         )
         .limit(this.batchSize);
       return Number((await this.db.deleteFrom('events').where('seq', 'in', seqs).executeTakeFirst()).numDeletedRows);
+    });
+    // A trace goes with its event: kept while the event is, whatever its own age.
+    result.traces = await this.repeat(async () => {
+      const seqs = this.db
+        .selectFrom('routing_traces')
+        .select('event_seq')
+        .where('created_at', '<', cutoff)
+        .where((eb) =>
+          eb.not(
+            eb.exists(eb.selectFrom('events').select('seq').whereRef('events.seq', '=', 'routing_traces.event_seq')),
+          ),
+        )
+        .limit(this.batchSize);
+      return Number(
+        (await this.db.deleteFrom('routing_traces').where('event_seq', 'in', seqs).executeTakeFirst()).numDeletedRows,
+      );
     });
     return result;
   }

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * Row types of every table, keeping the SQL column names so nothing maps between layers.
  * Times are epoch milliseconds in BIGINT columns; JSON is stored as TEXT on both stores.
@@ -14,6 +16,13 @@ export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
+  preferences: PreferencesTable;
+  user_tokens: UserTokensTable;
+  login_links: LoginLinksTable;
+  sessions: SessionsTable;
+  routing_traces: RoutingTracesTable;
+  catalog_groups: CatalogGroupsTable;
+  catalog_types: CatalogTypesTable;
 }
 
 export interface SettingsTable {
@@ -48,6 +57,8 @@ export interface MembershipsTable {
   organization_id: string;
   user_id: string;
   role: Role;
+  /** 1 when an owner turned billing notifications off for themselves (product.md section 3, rule 4). */
+  billing_opt_out: ColumnType<number, number | undefined, number>;
   created_at: number;
   updated_at: number;
 }
@@ -147,4 +158,64 @@ export interface AttemptsTable {
   status_code: number | null;
   response_excerpt: string | null;
   error: string | null;
+}
+
+/** A cell of a member's preference matrix that they set; untouched cells have no row. */
+export interface PreferencesTable {
+  organization_id: string;
+  user_id: string;
+  /** '' for the account level, else the application the cell overrides. */
+  application_id: string;
+  event_type: string;
+  channel: string;
+  enabled: number;
+  updated_at: number;
+}
+
+/** A member's personal API token (SHA-256 of the secret; the secret is shown once). */
+export interface UserTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A one-time login link: exchanged once for a session, before it expires. */
+export interface LoginLinksTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** A dashboard session (cookie), created from a login link. */
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** The "skip" entries of an event's routing trace, as JSON (its deliveries hold the rest). */
+export interface RoutingTracesTable {
+  event_seq: number;
+  organization_id: string;
+  skipped: string;
+  created_at: number;
+}
+
+export interface CatalogGroupsTable {
+  name: string;
+  description: string;
+  updated_at: number;
+}
+
+/** An operator-defined or changed event type: its definition as JSON. */
+export interface CatalogTypesTable {
+  name: string;
+  definition: string;
+  updated_at: number;
 }

@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
 import { CatalogRepository } from './catalog-repository.ts';
+import { CredentialRepository } from './credential-repository.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryRepository } from './delivery-repository.ts';
 import { EventRepository } from './event-repository.ts';
@@ -8,6 +9,7 @@ import { MemberRepository } from './member-repository.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { OpenedDatabase, StoreDialect } from './opened-database.ts';
 import { OrganizationRepository } from './organization-repository.ts';
+import { PreferenceRepository } from './preference-repository.ts';
 import { RetentionRepository } from './retention-repository.ts';
 import { openPostgresDatabase } from './postgres/postgres-database.ts';
 import type { Database } from './schema.ts';
@@ -33,6 +35,8 @@ export class Store {
   readonly settings: SettingsRepository;
   readonly organizations: OrganizationRepository;
   readonly members: MemberRepository;
+  readonly credentials: CredentialRepository;
+  readonly preferences: PreferenceRepository;
   readonly hooks: HookRepository;
   readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
@@ -47,7 +51,9 @@ export class Store {
     this.wakeups = opened.wakeups;
     this.settings = new SettingsRepository(this.db);
     this.organizations = new OrganizationRepository(this.db);
-    this.members = new MemberRepository(this.db);
+    this.members = new MemberRepository(this.db, this.dialect);
+    this.credentials = new CredentialRepository(this.db);
+    this.preferences = new PreferenceRepository(this.db);
     this.hooks = new HookRepository(this.db);
     this.events = new EventRepository(this.db);
     this.deliveries = new DeliveryRepository(this.db);

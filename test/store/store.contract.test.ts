@@ -202,14 +202,19 @@ for (const kind of STORE_KINDS) {
         },
       ]);
       const removed = await store.retention.purgeBefore(now + 1);
-      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1 });
+      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1, traces: 0 });
       const events = await store.db.selectFrom('events').select('id').execute();
       assert.deepEqual(
         events.map((row) => row.id),
         ['old-pending'],
       );
       assert.equal(stuck.deliveries, 1);
-      assert.deepEqual(await store.retention.purgeBefore(now + 1), { attempts: 0, deliveries: 0, events: 0 });
+      assert.deepEqual(await store.retention.purgeBefore(now + 1), {
+        attempts: 0,
+        deliveries: 0,
+        events: 0,
+        traces: 0,
+      });
     });
 
     it('reports when the next pending delivery falls due, and the queue depth', async () => {

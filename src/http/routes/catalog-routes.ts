@@ -36,13 +36,11 @@ function serializeType(type: CatalogEventType) {
 }
 
 function serializeGroups(catalog: Catalog) {
-  return catalog
-    .listGroups()
-    .map((group) => ({
-      name: group.name,
-      description: group.description,
-      builtin: catalog.isBuiltinGroup(group.name),
-    }));
+  return catalog.listGroups().map((group) => ({
+    name: group.name,
+    description: group.description,
+    builtin: catalog.isBuiltinGroup(group.name),
+  }));
 }
 
 /**

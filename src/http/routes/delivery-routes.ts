@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { ClarionError } from '../../errors.ts';
 import type { DeliveryRow } from '../../store/delivery-queue.ts';
 import type { AttemptRow } from '../../store/delivery-repository.ts';
-import type { RouteDeps } from '../route-deps.ts';
+import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
 
 const Status = Type.Union([
@@ -94,36 +94,102 @@ function serializeAttempt(row: AttemptRow) {
   };
 }
 
-/** The delivery log: every delivery, its attempts, and re-sending. */
+const OrgDeliveryQuery = Type.Intersect([
+  PageQuery,
+  Type.Object({
+    event: Type.Optional(Type.String({ description: 'Event id' })),
+    hook: Type.Optional(Type.String()),
+    status: Type.Optional(Status),
+    channel: Type.Optional(Type.String()),
+    since: Type.Optional(Timestamp),
+    until: Type.Optional(Timestamp),
+  }),
+]);
+const OrgParams = Type.Object({ org: Type.String() });
+const OrgDeliveryParams = Type.Object({ org: Type.String(), id: Type.String() });
+
+/**
+ * The delivery log: every delivery, its attempts, and re-sending. The platform reads it across
+ * organizations under /v1/deliveries; members read their organization's under
+ * /v1/organizations/{org}/deliveries (the same answers, scoped).
+ */
 export const deliveryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
   { store, clock, onDeliveriesQueued },
 ) => {
+  type Filter = Static<typeof OrgDeliveryQuery> & { organization?: string | undefined };
+
+  async function list(query: Filter) {
+    const page = await store.deliveries.list(
+      {
+        organizationId: query.organization,
+        eventId: query.event,
+        hookId: query.hook,
+        status: query.status,
+        channel: query.channel,
+        since: query.since === undefined ? undefined : Date.parse(query.since),
+        until: query.until === undefined ? undefined : Date.parse(query.until),
+      },
+      pageRequest(query),
+    );
+    return { data: page.data.map(serializeDelivery), next_cursor: page.next_cursor };
+  }
+
+  /** The delivery, when it exists (in the organization, for the scoped routes). */
+  async function requireDelivery(id: string, org: string | undefined): Promise<DeliveryRow> {
+    const row = await store.deliveries.get(id);
+    if (!row || (org !== undefined && row.organization_id !== org)) {
+      throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', id);
+    }
+    return row;
+  }
+
+  async function withAttempts(row: DeliveryRow) {
+    const attempts = await store.deliveries.attempts(row.id);
+    return { ...serializeDelivery(row), attempts_log: attempts.map(serializeAttempt) };
+  }
+
+  async function retry(row: DeliveryRow) {
+    if (row.status === 'pending' || row.status === 'sending') {
+      throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FINISHED', row.id, row.status);
+    }
+    if (row.hook_id !== null) {
+      const hook = await store.hooks.get(row.organization_id, row.hook_id);
+      if (hook && !hook.enabled) throw new ClarionError('CLARION_ERR_DELIVERY_TARGET_DISABLED', hook.id);
+    }
+    await store.deliveries.requeue([row.id], clock.now());
+    onDeliveriesQueued();
+    return serializeDelivery((await store.deliveries.get(row.id))!);
+  }
+
   app.get(
     '/v1/deliveries',
     {
       schema: {
         tags: ['deliveries'],
-        summary: 'List deliveries, newest first',
+        summary: 'List deliveries of every organization, newest first',
         querystring: DeliveryQuery,
         response: { 200: pageOf(Delivery) },
       },
     },
+    (request) => list(request.query),
+  );
+
+  app.get(
+    '/v1/organizations/:org/deliveries',
+    {
+      config: { access: 'events.read' },
+      schema: {
+        tags: ['deliveries'],
+        summary: "List the organization's deliveries, newest first",
+        params: OrgParams,
+        querystring: OrgDeliveryQuery,
+        response: { 200: pageOf(Delivery), 404: ErrorBody },
+      },
+    },
     async (request) => {
-      const { query } = request;
-      const page = await store.deliveries.list(
-        {
-          organizationId: query.organization,
-          eventId: query.event,
-          hookId: query.hook,
-          status: query.status,
-          channel: query.channel,
-          since: query.since === undefined ? undefined : Date.parse(query.since),
-          until: query.until === undefined ? undefined : Date.parse(query.until),
-        },
-        pageRequest(query),
-      );
-      return { data: page.data.map(serializeDelivery), next_cursor: page.next_cursor };
+      await requireOrganization(store, request.params.org);
+      return list({ ...request.query, organization: request.params.org });
     },
   );
 
@@ -137,12 +203,21 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         response: { 200: DeliveryWithAttempts, 404: ErrorBody },
       },
     },
-    async (request) => {
-      const row = await store.deliveries.get(request.params.id);
-      if (!row) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', request.params.id);
-      const attempts = await store.deliveries.attempts(row.id);
-      return { ...serializeDelivery(row), attempts_log: attempts.map(serializeAttempt) };
+    async (request) => withAttempts(await requireDelivery(request.params.id, undefined)),
+  );
+
+  app.get(
+    '/v1/organizations/:org/deliveries/:id',
+    {
+      config: { access: 'events.read' },
+      schema: {
+        tags: ['deliveries'],
+        summary: 'One delivery of the organization with every attempt',
+        params: OrgDeliveryParams,
+        response: { 200: DeliveryWithAttempts, 404: ErrorBody },
+      },
     },
+    async (request) => withAttempts(await requireDelivery(request.params.id, request.params.org)),
   );
 
   app.post(
@@ -155,19 +230,21 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         response: { 202: Delivery, 404: ErrorBody, 409: ErrorBody },
       },
     },
-    async (request, reply) => {
-      const row = await store.deliveries.get(request.params.id);
-      if (!row) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', request.params.id);
-      if (row.status === 'pending' || row.status === 'sending') {
-        throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FINISHED', row.id, row.status);
-      }
-      if (row.hook_id !== null) {
-        const hook = await store.hooks.get(row.organization_id, row.hook_id);
-        if (hook && !hook.enabled) throw new ClarionError('CLARION_ERR_DELIVERY_TARGET_DISABLED', hook.id);
-      }
-      await store.deliveries.requeue([row.id], clock.now());
-      onDeliveriesQueued();
-      return reply.status(202).send(serializeDelivery((await store.deliveries.get(row.id))!));
+    async (request, reply) => reply.status(202).send(await retry(await requireDelivery(request.params.id, undefined))),
+  );
+
+  app.post(
+    '/v1/organizations/:org/deliveries/:id/retry',
+    {
+      config: { access: 'deliveries.write' },
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Re-send a finished delivery of the organization now, with a fresh schedule of attempts',
+        params: OrgDeliveryParams,
+        response: { 202: Delivery, 404: ErrorBody, 409: ErrorBody },
+      },
     },
+    async (request, reply) =>
+      reply.status(202).send(await retry(await requireDelivery(request.params.id, request.params.org))),
   );
 };

@@ -68,6 +68,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
   app.get(
     '/v1/organizations/:org/events',
     {
+      config: { access: 'events.read' },
       schema: {
         tags: ['events'],
         summary: "An organization's events, newest first",
@@ -90,6 +91,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
   app.get(
     '/v1/organizations/:org/events/:id',
     {
+      config: { access: 'events.read' },
       schema: {
         tags: ['events'],
         summary: 'One event as received',

@@ -70,6 +70,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
   app.post(
     '/v1/organizations/:org/hooks',
     {
+      config: { access: 'hooks.write' },
       schema: {
         tags: ['hooks'],
         summary: 'Create a hook; a webhook answer carries its signing secret, once',
@@ -88,6 +89,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
   app.get(
     '/v1/organizations/:org/hooks',
     {
+      config: { access: 'hooks.read' },
       schema: {
         tags: ['hooks'],
         summary: 'List hooks',
@@ -106,6 +108,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
   app.get(
     '/v1/organizations/:org/applications/:app/hooks',
     {
+      config: { access: 'hooks.read' },
       schema: {
         tags: ['hooks'],
         summary: 'Hooks attached to an application (scoped to it)',
@@ -126,13 +129,17 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
 
   app.get(
     '/v1/organizations/:org/hooks/:hook',
-    { schema: { tags: ['hooks'], summary: 'Get a hook', params: HookParams, response: { 200: Hook, 404: ErrorBody } } },
+    {
+      config: { access: 'hooks.read' },
+      schema: { tags: ['hooks'], summary: 'Get a hook', params: HookParams, response: { 200: Hook, 404: ErrorBody } },
+    },
     async (request) => serializeHook(await requireHook(request.params.org, request.params.hook), hookSettings),
   );
 
   app.patch(
     '/v1/organizations/:org/hooks/:hook',
     {
+      config: { access: 'hooks.write' },
       schema: {
         tags: ['hooks'],
         summary: 'Change a hook (enabling a hook Clarion disabled clears the reason)',
@@ -150,6 +157,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
   app.delete(
     '/v1/organizations/:org/hooks/:hook',
     {
+      config: { access: 'hooks.write' },
       schema: {
         tags: ['hooks'],
         summary: 'Delete a hook; its queued deliveries are cancelled',
@@ -169,6 +177,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
   app.post(
     '/v1/organizations/:org/hooks/:hook/retry-failed',
     {
+      config: { access: 'deliveries.write' },
       schema: {
         tags: ['deliveries'],
         summary: 'Re-send every failed delivery of a hook created since a time',

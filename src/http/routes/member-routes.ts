@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClarionError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { roleReceivesType } from '../../routing/role-rules.ts';
 import type { MemberRow } from '../../store/member-repository.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, Id, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
@@ -38,13 +39,15 @@ function serializeMember(row: MemberRow) {
 }
 
 /** Members of an organization: a user (shared across organizations) and a role. */
-export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, clock }) => {
+export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, clock, catalog }) => {
   app.post(
     '/v1/organizations/:org/members',
     {
+      config: { access: 'members.add-finance' },
       schema: {
         tags: ['members'],
-        summary: 'Add a member (creates the user, or updates its e-mail and name)',
+        summary:
+          'Add a member (creates the user, or updates its e-mail and name); owners and admins may add finance members',
         params: OrgParams,
         body: Type.Object(
           {
@@ -61,13 +64,29 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     async (request, reply) => {
       const { org } = request.params;
       await requireOrganization(store, org);
+      // Owners and admins may add finance members by e-mail; other roles are the platform's call.
+      let existingUser: { id: string; name: string | null } | undefined;
+      if (request.principal.kind === 'member') {
+        if (request.body.role !== 'finance') {
+          throw new ClarionError('CLARION_ERR_FORBIDDEN_MEMBER_ROLE', request.body.role);
+        }
+        // A member names the person by e-mail only, and cannot change an existing user's details.
+        if (request.body.user_id !== undefined) {
+          throw new ClarionError(
+            'CLARION_ERR_REQUEST_INVALID',
+            'Members add a finance member by e-mail address only; leave "user_id" out.',
+          );
+        }
+        existingUser = await store.members.userByEmail(request.body.email);
+      }
       const now = clock.now();
       const row: MemberRow = {
         organization_id: org,
-        user_id: request.body.user_id ?? newId('usr'),
+        user_id: existingUser?.id ?? request.body.user_id ?? newId('usr'),
         email: request.body.email,
-        name: request.body.name ?? null,
+        name: existingUser ? existingUser.name : (request.body.name ?? null),
         role: request.body.role,
+        billing_opt_out: false,
         created_at: now,
         updated_at: now,
       };
@@ -79,6 +98,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   app.get(
     '/v1/organizations/:org/members',
     {
+      config: { access: 'members.read' },
       schema: {
         tags: ['members'],
         summary: 'List members',
@@ -97,6 +117,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   app.get(
     '/v1/organizations/:org/members/:user',
     {
+      config: { access: 'members.read' },
       schema: {
         tags: ['members'],
         summary: 'Get a member',
@@ -118,7 +139,8 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     {
       schema: {
         tags: ['members'],
-        summary: "Change a member's role, e-mail or name",
+        summary:
+          "Change a member's role, e-mail or name; deliveries queued for types the new role does not receive are cancelled",
         params: MemberParams,
         body: Type.Object(
           {
@@ -134,7 +156,15 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     async (request) => {
       const { org, user } = request.params;
       await requireOrganization(store, org);
-      const row = await store.members.update(org, user, request.body, clock.now());
+      const { role } = request.body;
+      const typesOutOfReach =
+        role === undefined
+          ? []
+          : catalog
+              .listTypes()
+              .filter((type) => !roleReceivesType(role, type))
+              .map((type) => type.name);
+      const row = await store.members.update(org, user, request.body, clock.now(), typesOutOfReach);
       if (!row) throw new ClarionError('CLARION_ERR_MEMBER_NOT_FOUND', user, org);
       return serializeMember(row);
     },

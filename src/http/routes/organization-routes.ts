@@ -70,6 +70,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
   app.get(
     '/v1/organizations/:org',
     {
+      config: { access: 'organization.read' },
       schema: {
         tags: ['organizations'],
         summary: 'Get an organization',

@@ -74,6 +74,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   app.get(
     '/v1/organizations/:org/applications',
     {
+      config: { access: 'organization.read' },
       schema: {
         tags: ['applications'],
         summary: 'List applications',
@@ -91,6 +92,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   app.get(
     '/v1/organizations/:org/applications/:id',
     {
+      config: { access: 'organization.read' },
       schema: {
         tags: ['applications'],
         summary: 'Get an application',
@@ -180,6 +182,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   app.get(
     '/v1/organizations/:org/addons',
     {
+      config: { access: 'organization.read' },
       schema: {
         tags: ['addons'],
         summary: 'List add-ons',
@@ -197,6 +200,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   app.get(
     '/v1/organizations/:org/addons/:id',
     {
+      config: { access: 'organization.read' },
       schema: {
         tags: ['addons'],
         summary: 'Get an add-on',

@@ -25,7 +25,7 @@ export function openPostgresDatabase(connectionString: string, poolSize = 10): O
         await sql`set local synchronous_commit = off`.execute(trx);
         return fn(trx);
       }),
-    dialect: { name: 'postgres', supportsSkipLocked: true, sharedByProcesses: true },
+    dialect: { name: 'postgres', supportsSkipLocked: true, supportsRowLocks: true, sharedByProcesses: true },
     wakeups: new PostgresWakeups(pool, connectionString),
     description: redactConnectionString(connectionString),
     close: () => db.destroy(),

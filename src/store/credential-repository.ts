@@ -1,0 +1,107 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, UserTokensTable } from './schema.ts';
+
+export type UserTokenRow = Selectable<UserTokensTable>;
+
+/**
+ * Members' credentials, stored only as hashes: personal API tokens, one-time login links and the
+ * dashboard sessions those links open.
+ */
+export class CredentialRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async userExists(userId: string): Promise<boolean> {
+    return (await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
+  }
+
+  async addToken(row: UserTokenRow): Promise<void> {
+    await this.db.insertInto('user_tokens').values(row).execute();
+  }
+
+  listTokens(userId: string): Promise<UserTokenRow[]> {
+    return this.db.selectFrom('user_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+  }
+
+  async revokeToken(userId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('user_tokens')
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  /** The user a token hash belongs to; records when it was last used. */
+  async userOfToken(tokenHash: string, now: number): Promise<string | undefined> {
+    const row = await this.db
+      .updateTable('user_tokens')
+      .set({ last_used_at: now })
+      .where('token_hash', '=', tokenHash)
+      .returning('user_id')
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
+  async addLoginLink(tokenHash: string, userId: string, now: number, expiresAt: number): Promise<void> {
+    await this.db
+      .insertInto('login_links')
+      .values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt, used_at: null })
+      .execute();
+  }
+
+  /**
+   * Spends a login link and opens a session in one transaction: a link works once, before it
+   * expires. Returns the session's user, or undefined for an unknown, used or expired link.
+   */
+  async exchangeLoginLink(
+    linkHash: string,
+    session: { tokenHash: string; now: number; expiresAt: number },
+  ): Promise<string | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const link = await trx
+        .updateTable('login_links')
+        .set({ used_at: session.now })
+        .where('token_hash', '=', linkHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', session.now)
+        .returning('user_id')
+        .executeTakeFirst();
+      if (!link) return undefined;
+      await trx
+        .insertInto('sessions')
+        .values({
+          token_hash: session.tokenHash,
+          user_id: link.user_id,
+          created_at: session.now,
+          expires_at: session.expiresAt,
+        })
+        .execute();
+      return link.user_id;
+    });
+  }
+
+  async userOfSession(tokenHash: string, now: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select('user_id')
+      .where('token_hash', '=', tokenHash)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
+  async endSession(tokenHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  }
+
+  /** Role of the user in the organization, or undefined when they are not a member. */
+  async roleIn(organizationId: string, userId: string) {
+    const row = await this.db
+      .selectFrom('memberships')
+      .select('role')
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role;
+  }
+}
