@@ -1,26 +1,28 @@
+import type { ChannelEvent } from '../channels/channel.ts';
 import type { Store } from '../store/store.ts';
-import type { DeliveryRow } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { HookRecord } from '../store/hook-repository.ts';
 
 /**
- * What a claimed batch of deliveries refers to, loaded with one query per table. Parsed event
- * data and decrypted hook settings are kept once per batch: an event fanned out to a hundred
- * hooks is parsed once, a hook's secrets decrypted once.
+ * What a claimed batch of deliveries refers to, loaded with one query per table. The channel's
+ * view of each event and each hook's decrypted settings are kept once per batch: an event
+ * fanned out to a hundred hooks is parsed once, and its deliveries share one `ChannelEvent`
+ * object, so a channel can render the event's body once for all of them.
  */
 export interface DeliveryBatch {
   readonly events: Map<number, EventRow>;
   readonly hooks: Map<string, HookRecord>;
-  /** Parsed `data` by event seq, filled on first use. */
-  readonly eventData: Map<number, Record<string, unknown>>;
+  /** The event as channels see it (data parsed), by event seq, filled on first use. */
+  readonly channelEvents: Map<number, ChannelEvent>;
   /** Decrypted settings by hook id, filled on first use. */
-  readonly hookSettings: Map<string, Record<string, unknown>>;
+  readonly hookSettings: Map<string, Readonly<Record<string, unknown>>>;
   readonly organizations: Map<string, { id: string; name: string }>;
   /** Keyed by `${organizationId}/${applicationId}`. */
   readonly applications: Map<string, { id: string; name: string }>;
 }
 
-export async function loadDeliveryBatch(store: Store, rows: readonly DeliveryRow[]): Promise<DeliveryBatch> {
+export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDelivery[]): Promise<DeliveryBatch> {
   const unique = <T>(values: (T | null)[]) => [...new Set(values.filter((value): value is T => value !== null))];
   const orgIds = unique(rows.map((row) => row.organization_id));
   const appIds = unique(rows.map((row) => row.application_id));
@@ -40,7 +42,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly DeliveryRow
   return {
     events,
     hooks,
-    eventData: new Map(),
+    channelEvents: new Map(),
     hookSettings: new Map(),
     organizations: new Map(organizations.map((org) => [org.id, org])),
     applications: new Map(

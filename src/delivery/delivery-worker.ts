@@ -1,16 +1,18 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { AttemptReport, ChannelMessage } from '../channels/channel.ts';
+import type { AttemptReport, ChannelEvent, ChannelMessage } from '../channels/channel.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
-import type { DeliveryRow, Settlement } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
+import { RevealedSettingsCache } from './revealed-settings-cache.ts';
 import { settleAttempt } from './settle-attempt.ts';
 
 /** Outcomes are written in batches of about this many while sends keep finishing... */
@@ -48,7 +50,11 @@ export class DeliveryWorker {
   private readonly refillAt: number;
   private readonly pollIntervalMs: number;
   private readonly random: () => number;
-  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly revealedSettings: RevealedSettingsCache;
+  /** Each in-flight send's settled promise, by delivery id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Aborted when `stop` gives up waiting: every send still running is cut short. */
+  private stopping = new AbortController();
   /** Every delivery this worker leased whose outcome is not written yet: their leases are renewed. */
   private readonly held = new Set<string>();
   private settlements: Settlement[] = [];
@@ -69,6 +75,7 @@ export class DeliveryWorker {
     this.refillAt = Math.max(1, Math.floor(options.concurrency / 4));
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.random = options.random ?? Math.random;
+    this.revealedSettings = new RevealedSettingsCache(options.hookSettings);
   }
 
   async start(): Promise<void> {
@@ -79,6 +86,7 @@ export class DeliveryWorker {
       if (released > 0) logger.warn({ released }, 'returned deliveries left in flight by a previous run to the queue');
     }
     this.running = true;
+    this.stopping = new AbortController();
     // Other processes sharing the store announce the deliveries they queue.
     this.stopListening = await store.wakeups.listen(() => this.wake());
     this.scheduleRenewal();
@@ -100,15 +108,14 @@ export class DeliveryWorker {
     await this.stopListening?.();
     // A claim under way launches its deliveries: wait for it, so they are in flight below.
     await this.pumping;
-    const pending = [...this.inFlight.values()].map((entry) => entry.done);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled(pending),
+      Promise.allSettled(this.inFlight.values()),
       new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs))),
     ]);
     clearTimeout(timer);
-    for (const entry of this.inFlight.values()) entry.controller.abort(new Error('the worker is shutting down'));
-    await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.done));
+    this.stopping.abort(new Error('the worker is shutting down'));
+    await Promise.allSettled(this.inFlight.values());
     this.flushSettlements();
     await this.settled;
     this.cancelRenew?.();
@@ -129,7 +136,7 @@ export class DeliveryWorker {
   }
 
   private async claimAndLaunch(): Promise<void> {
-    const { store, clock, concurrency, logger } = this.options;
+    const { store, clock, concurrency, logger, sendTimeoutMs } = this.options;
     try {
       do {
         this.pumpAgain = false;
@@ -139,7 +146,11 @@ export class DeliveryWorker {
           const rows = await store.queue.claim(this.owner, now, concurrency - this.inFlight.size, now + this.leaseMs);
           if (rows.length === 0) break;
           const batch = await loadDeliveryBatch(store, rows);
-          for (const row of rows) this.launch(row, batch);
+          // The batch's sends all start now, so they share one deadline: one timer and one
+          // combined signal per batch instead of per send (about 5% of the CPU per delivery).
+          const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(sendTimeoutMs)]);
+          setMaxListeners(0, signal); // a channel may listen once per send: not a leak
+          for (const row of rows) this.launch(row, batch, signal);
         }
       } while (this.pumpAgain && this.running);
     } catch (error) {
@@ -204,23 +215,23 @@ export class DeliveryWorker {
     );
   }
 
-  private launch(row: DeliveryRow, batch: DeliveryBatch): void {
+  /** Starts one send; `signal` aborts when the send's deadline passes or the worker gives up on it. */
+  private launch(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal): void {
     this.held.add(row.id);
-    const controller = new AbortController();
-    const done = this.deliver(row, batch, controller.signal).finally(() => {
+    const done = this.deliver(row, batch, signal).finally(() => {
       this.inFlight.delete(row.id);
       this.wake();
     });
-    this.inFlight.set(row.id, { controller, done });
+    this.inFlight.set(row.id, done);
   }
 
-  private async deliver(row: DeliveryRow, batch: DeliveryBatch, stop: AbortSignal): Promise<void> {
-    const { clock, metrics, logger, sendTimeoutMs } = this.options;
+  private async deliver(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal): Promise<void> {
+    const { clock, metrics, logger } = this.options;
     const startedAt = clock.now();
     const started = performance.now();
     let report: AttemptReport;
     try {
-      report = await this.send(row, batch, AbortSignal.any([stop, AbortSignal.timeout(sendTimeoutMs)]), startedAt);
+      report = await this.send(row, batch, signal, startedAt);
     } catch (error) {
       // Channels resolve for every receiver behaviour; a throw is our bug, and must not lose the delivery.
       logger.error({ err: error, delivery: row.id }, 'channel threw while sending');
@@ -232,20 +243,19 @@ export class DeliveryWorker {
     this.scheduleSettle();
   }
 
-  private send(row: DeliveryRow, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<AttemptReport> {
-    const failed = (error: string): Promise<AttemptReport> => Promise.resolve({ outcome: { status: 'failed' }, error });
+  private send(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<AttemptReport> {
     const event = batch.events.get(row.event_seq);
     if (!event) return failed('the event is no longer stored (past retention)');
     const eventType = this.options.catalog.type(event.type);
     if (!eventType) return failed(`event type ${event.type} is no longer in the catalog`);
     const channel = this.options.channels.get(row.channel);
     if (!channel) return failed(`the ${row.channel} channel is not configured on this server`);
-    let settings: Record<string, unknown> = {};
+    let settings: Readonly<Record<string, unknown>> = {};
     if (row.hook_id !== null) {
       const hook = batch.hooks.get(row.hook_id);
       if (!hook) return failed('the hook was deleted');
       if (!hook.enabled) return failed('the hook was disabled before this delivery was sent');
-      settings = batch.hookSettings.get(hook.id) ?? this.options.hookSettings.reveal(hook);
+      settings = batch.hookSettings.get(hook.id) ?? this.revealedSettings.reveal(hook);
       batch.hookSettings.set(hook.id, settings);
     }
     const organization = batch.organizations.get(row.organization_id) ?? {
@@ -255,16 +265,7 @@ export class DeliveryWorker {
     const message: ChannelMessage = {
       deliveryId: row.id,
       attempt: row.attempts + 1,
-      event: {
-        id: event.id,
-        seq: event.seq,
-        type: event.type,
-        organizationId: event.organization_id,
-        applicationId: event.application_id,
-        addonId: event.addon_id,
-        occurredAt: event.occurred_at,
-        data: this.eventData(batch, event),
-      },
+      event: channelEvent(batch, event),
       eventType,
       organization,
       application:
@@ -278,15 +279,6 @@ export class DeliveryWorker {
       settings,
     };
     return channel.send(message, { signal, now });
-  }
-
-  private eventData(batch: DeliveryBatch, event: EventRow): Record<string, unknown> {
-    let data = batch.eventData.get(event.seq);
-    if (data === undefined) {
-      data = JSON.parse(event.data) as Record<string, unknown>;
-      batch.eventData.set(event.seq, data);
-    }
-    return data;
   }
 
   private scheduleSettle(): void {
@@ -330,4 +322,28 @@ export class DeliveryWorker {
       }
     })();
   }
+}
+
+/** The batch's one `ChannelEvent` for `event`: parsed once, shared by every delivery of the event. */
+function channelEvent(batch: DeliveryBatch, event: EventRow): ChannelEvent {
+  let shared = batch.channelEvents.get(event.seq);
+  if (shared === undefined) {
+    shared = Object.freeze({
+      id: event.id,
+      seq: event.seq,
+      type: event.type,
+      organizationId: event.organization_id,
+      applicationId: event.application_id,
+      addonId: event.addon_id,
+      occurredAt: event.occurred_at,
+      data: JSON.parse(event.data) as Record<string, unknown>,
+    });
+    batch.channelEvents.set(event.seq, shared);
+  }
+  return shared;
+}
+
+/** A delivery that cannot be attempted at all. (Module level: a closure per send costs a `__name` call under tsx.) */
+function failed(error: string): Promise<AttemptReport> {
+  return Promise.resolve({ outcome: { status: 'failed' }, error });
 }

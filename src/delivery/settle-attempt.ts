@@ -1,6 +1,6 @@
 import type { AttemptReport } from '../channels/channel.ts';
 import { newId } from '../ids.ts';
-import type { DeliveryRow, Settlement } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
 import { MAX_ATTEMPTS, nextRetryDelay } from './retry-policy.ts';
 
 /**
@@ -10,7 +10,7 @@ import { MAX_ATTEMPTS, nextRetryDelay } from './retry-policy.ts';
  * Pure apart from the injected `random`.
  */
 export function settleAttempt(
-  row: DeliveryRow,
+  row: ClaimedDelivery,
   report: AttemptReport,
   timing: { startedAt: number; latencyMs: number; now: number },
   random: () => number,

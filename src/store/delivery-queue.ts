@@ -4,6 +4,25 @@ import type { AttemptsTable, Database, DeliveriesTable, DeliveryStatus } from '.
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 
+/**
+ * The columns of a delivery the worker needs to send it and settle the attempt. A claim returns
+ * only these: on SQLite, building the claimed rows as whole 22-column objects cost about as much
+ * CPU as the claim's update itself.
+ */
+const CLAIMED_COLUMNS = [
+  'id',
+  'organization_id',
+  'event_seq',
+  'application_id',
+  'hook_id',
+  'channel',
+  'address',
+  'attempts',
+  'next_attempt_at',
+] as const;
+
+export type ClaimedDelivery = Pick<DeliveryRow, (typeof CLAIMED_COLUMNS)[number]>;
+
 // 9 bound values per outcome row and 10 per attempt row: 500 rows stay far below SQLite's
 // 32,766 and PostgreSQL's 65,535 parameters per statement.
 const SETTLE_CHUNK = 500;
@@ -39,7 +58,7 @@ export class DeliveryQueue {
    * `FOR UPDATE SKIP LOCKED` lets any number of workers claim at once without taking the same
    * row; SQLite has one writer, so the statement itself is the lock.
    */
-  claim(owner: string, now: number, limit: number, leaseUntil: number): Promise<DeliveryRow[]> {
+  claim(owner: string, now: number, limit: number, leaseUntil: number): Promise<ClaimedDelivery[]> {
     return this.relaxedTransaction((trx) => this.claimIn(trx, owner, now, limit, leaseUntil));
   }
 
@@ -56,7 +75,7 @@ export class DeliveryQueue {
       .updateTable('deliveries')
       .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
       .where('id', 'in', due)
-      .returningAll()
+      .returning(CLAIMED_COLUMNS)
       .execute();
   }
 

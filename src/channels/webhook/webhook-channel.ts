@@ -5,7 +5,8 @@ import { TargetRefusedError } from '../../net/http-client.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
 import { WEBHOOK_FORMATS, isWebhookFormat, renderWebhookBody } from './webhook-format.ts';
 import type { WebhookFormat } from './webhook-format.ts';
-import { describeSecretProblem, signPayload } from './webhook-signature.ts';
+import { TargetRedactor } from './webhook-redaction.ts';
+import { describeSecretProblem, WebhookSigner } from './webhook-signature.ts';
 
 /** A webhook hook's decrypted settings, as `ChannelMessage.settings` carries them. */
 export interface WebhookSettings {
@@ -26,6 +27,14 @@ export interface WebhookChannelOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_USER_AGENT = 'Clarion-Webhooks/0.1';
+
+/** What every send to one hook needs from its settings, worked out once (see `prepare`). */
+interface PreparedHook {
+  readonly format: WebhookFormat;
+  readonly target: URL;
+  readonly signer: WebhookSigner;
+  readonly redactor: TargetRedactor;
+}
 
 /**
  * Checks settings read from storage (they are decrypted JSON, so their shape is not guaranteed).
@@ -72,6 +81,12 @@ export class WebhookChannel implements Channel {
   private readonly http: HttpClient;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
+  /**
+   * By settings object. The worker hands a hook's deliveries the same (frozen) settings object
+   * while the hook is unchanged, so checking the settings, parsing the URL and decoding the
+   * signing keys happen once per hook rather than once per send.
+   */
+  private readonly prepared = new WeakMap<object, PreparedHook | { readonly error: string }>();
 
   constructor(options: WebhookChannelOptions) {
     this.http = options.http;
@@ -97,17 +112,33 @@ export class WebhookChannel implements Channel {
     return Promise.resolve();
   }
 
+  private prepare(settings: ChannelMessage['settings']): PreparedHook | { readonly error: string } {
+    let prepared = this.prepared.get(settings);
+    if (prepared === undefined) {
+      const parsed = parseWebhookSettings(settings);
+      prepared = parsed.ok
+        ? {
+            format: parsed.settings.format,
+            target: new URL(parsed.settings.url),
+            signer: new WebhookSigner(parsed.settings.secrets),
+            redactor: new TargetRedactor(new URL(parsed.settings.url)),
+          }
+        : { error: parsed.error };
+      this.prepared.set(settings, prepared);
+    }
+    return prepared;
+  }
+
   private async attempt(message: ChannelMessage, { signal, now }: SendOptions): Promise<AttemptReport> {
-    const parsed = parseWebhookSettings(message.settings);
-    if (!parsed.ok) return { outcome: { status: 'failed' }, error: parsed.error };
-    const { url, format, secrets } = parsed.settings;
-    const target = new URL(url);
+    const hook = this.prepare(message.settings);
+    if ('error' in hook) return { outcome: { status: 'failed' }, error: hook.error };
+    const { format, target, signer, redactor } = hook;
 
     const body = renderWebhookBody(format, message);
     const timestamp = Math.floor(now / 1000);
     let signature: string;
     try {
-      signature = signPayload(secrets, message.deliveryId, timestamp, body);
+      signature = signer.sign(message.deliveryId, timestamp, body);
     } catch (error) {
       // A delivery id with a "." cannot be signed unambiguously; resending will not change it.
       return { outcome: { status: 'failed' }, error: `cannot sign the webhook: ${(error as Error).message}` };
@@ -131,11 +162,11 @@ export class WebhookChannel implements Channel {
 
     let response: HttpResponse;
     try {
-      response = await this.http.request(url, { method: 'POST', headers, body, signal, timeoutMs: this.timeoutMs });
+      response = await this.http.request(target, { method: 'POST', headers, body, signal, timeoutMs: this.timeoutMs });
     } catch (error) {
       return this.classifyError(error, target, signal);
     }
-    return classifyResponse(response, target, now);
+    return classifyResponse(response, target, redactor, now);
   }
 
   private classifyError(error: unknown, target: URL, signal: AbortSignal): AttemptReport {
@@ -162,9 +193,9 @@ export class WebhookChannel implements Channel {
   }
 }
 
-function classifyResponse(response: HttpResponse, target: URL, now: number): AttemptReport {
+function classifyResponse(response: HttpResponse, target: URL, redactor: TargetRedactor, now: number): AttemptReport {
   const { statusCode } = response;
-  const responseExcerpt = excerpt(redactTarget(response.body, target));
+  const responseExcerpt = excerpt(redactor.redact(response.body));
   const base = { statusCode, responseExcerpt };
   if (statusCode >= 200 && statusCode < 300) return { ...base, outcome: { status: 'sent' } };
   if (statusCode === 410) {
@@ -209,29 +240,6 @@ function describeLocation(header: string | string[] | undefined, target: URL): s
     return `${location.origin} (same path)`;
   }
   return location.pathname === '/' && location.search === '' ? location.origin : `${location.origin} (path hidden)`;
-}
-
-// Receivers sometimes echo the request line in error pages ("Cannot POST /services/T0/B0/xyz"):
-// strip the parts of the URL that may be credentials before the excerpt is stored.
-const SECRET_LOOKING_LENGTH = 12;
-
-function redactTarget(text: string, target: URL): string {
-  const candidates = new Set<string>([target.href, `${target.pathname}${target.search}`]);
-  if (target.password !== '') candidates.add(target.password);
-  for (const segment of target.pathname.split('/')) {
-    if (segment.length >= SECRET_LOOKING_LENGTH) candidates.add(segment);
-  }
-  for (const value of target.searchParams.values()) {
-    if (value.length >= SECRET_LOOKING_LENGTH) candidates.add(value);
-  }
-  candidates.delete('/');
-  candidates.delete('');
-  // Longest first, so a whole path is replaced before its segments are looked for.
-  let redacted = text;
-  for (const candidate of [...candidates].sort((a, b) => b.length - a.length)) {
-    redacted = redacted.split(candidate).join('[redacted]');
-  }
-  return redacted;
 }
 
 function findInCauses<T>(error: unknown, match: (e: unknown) => e is T): T | undefined {

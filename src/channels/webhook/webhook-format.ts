@@ -17,10 +17,17 @@ export function formatRaw(event: ChannelEvent): string {
   });
 }
 
+/**
+ * What a body may be rendered from: the event and what it refers to, never the delivery (its id,
+ * attempt or hook). Every hook that receives an event therefore gets the same body, which is
+ * what lets it be rendered once per event.
+ */
+export type WebhookContent = Pick<ChannelMessage, 'event' | 'eventType' | 'organization' | 'application'>;
+
 // One renderer per format, keyed by the name stored in the hook's settings: adding a format is
 // one entry here (and the union above), never a branch in the channel.
-const RENDERERS: { readonly [F in WebhookFormat]: (message: ChannelMessage) => string } = {
-  raw: (message) => formatRaw(message.event),
+const RENDERERS: { readonly [F in WebhookFormat]: (content: WebhookContent) => string } = {
+  raw: (content) => formatRaw(content.event),
 };
 
 /** Every format name a webhook's settings may hold. */
@@ -31,7 +38,17 @@ export function isWebhookFormat(value: unknown): value is WebhookFormat {
   return typeof value === 'string' && Object.hasOwn(RENDERERS, value);
 }
 
-/** The JSON body of `message` in `format`; pure, so the same message always renders the same. */
-export function renderWebhookBody(format: WebhookFormat, message: ChannelMessage): string {
-  return RENDERERS[format](message);
+// Bodies by event object and format. The worker gives all deliveries of an event in a claimed
+// batch one shared (frozen) event object, so an event fanned out to a hundred hooks is rendered
+// once, not a hundred times; entries go when the batch's event object is collected.
+const rendered = new WeakMap<ChannelMessage['event'], Partial<Record<WebhookFormat, string>>>();
+
+/** The JSON body of `content` in `format`; pure, so the same content always renders the same. */
+export function renderWebhookBody(format: WebhookFormat, content: WebhookContent): string {
+  let bodies = rendered.get(content.event);
+  if (bodies === undefined) {
+    bodies = {};
+    rendered.set(content.event, bodies);
+  }
+  return (bodies[format] ??= RENDERERS[format](content));
 }

@@ -31,25 +31,53 @@ export function describeSecretProblem(secret: unknown): string | null {
 }
 
 /**
- * The `webhook-signature` header value for one message: `v1,<base64 HMAC-SHA256>` per secret,
- * in the order given, separated by single spaces. Signing with every secret is how rotation
- * overlaps: receivers holding the old or the new secret both find a match.
- *
- * Verifiable with the npm `standardwebhooks` package. Throws a TypeError (without quoting any
- * secret) when `secrets` is empty, a secret is malformed, or `msgId` contains a `.`, since the
- * signed content would then be ambiguous.
+ * Signs Standard Webhooks messages with a fixed list of secrets, each checked and decoded once:
+ * the channel keeps one signer per hook's settings rather than decoding the secrets per send.
+ */
+export class WebhookSigner {
+  readonly #keys: readonly Buffer[];
+
+  /** Throws a TypeError (without quoting any secret) when `secrets` is empty or a secret is malformed. */
+  constructor(secrets: readonly string[]) {
+    if (secrets.length === 0) throw new TypeError('at least one secret is needed to sign');
+    this.#keys = secrets.map((secret, index) => {
+      const problem = describeSecretProblem(secret);
+      if (problem !== null) throw new TypeError(`secret #${index + 1} ${problem}`);
+      return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+    });
+  }
+
+  /**
+   * The `webhook-signature` header value for one message: `v1,<base64 HMAC-SHA256>` per secret,
+   * in the order given, separated by single spaces. Signing with every secret is how rotation
+   * overlaps: receivers holding the old or the new secret both find a match.
+   *
+   * Verifiable with the npm `standardwebhooks` package. Throws a TypeError when `msgId` contains
+   * a `.`, since the signed content would then be ambiguous, or the timestamp is not whole seconds.
+   */
+  sign(msgId: string, timestampSeconds: number, body: string): string {
+    checkSignedFields(msgId, timestampSeconds);
+    const content = `${msgId}.${timestampSeconds}.${body}`;
+    let header = '';
+    for (const key of this.#keys) {
+      const signature = `v1,${createHmac('sha256', key).update(content, 'utf8').digest('base64')}`;
+      header = header === '' ? signature : `${header} ${signature}`;
+    }
+    return header;
+  }
+}
+
+/**
+ * `new WebhookSigner(secrets).sign(...)` for a single message. Throws a TypeError (without quoting
+ * any secret) when `secrets` is empty, `msgId` contains a `.`, or a secret is malformed.
  */
 export function signPayload(secrets: readonly string[], msgId: string, timestampSeconds: number, body: string): string {
   if (secrets.length === 0) throw new TypeError('at least one secret is needed to sign');
+  checkSignedFields(msgId, timestampSeconds);
+  return new WebhookSigner(secrets).sign(msgId, timestampSeconds, body);
+}
+
+function checkSignedFields(msgId: string, timestampSeconds: number): void {
   if (msgId.includes('.')) throw new TypeError('the message id must not contain "."');
   if (!Number.isSafeInteger(timestampSeconds)) throw new TypeError('the timestamp must be an integer of seconds');
-  const content = `${msgId}.${timestampSeconds}.${body}`;
-  return secrets
-    .map((secret, index) => {
-      const problem = describeSecretProblem(secret);
-      if (problem !== null) throw new TypeError(`secret #${index + 1} ${problem}`);
-      const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
-      return `v1,${createHmac('sha256', key).update(content, 'utf8').digest('base64')}`;
-    })
-    .join(' ');
 }
