@@ -1,5 +1,5 @@
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
-import type { HookRecord } from '../store/hook-repository.ts';
+import type { BatchHook } from './delivery-batch.ts';
 
 /**
  * Decrypted hook settings, kept between claimed batches. A batch of deliveries usually names
@@ -13,25 +13,28 @@ import type { HookRecord } from '../store/hook-repository.ts';
  */
 export class RevealedSettingsCache {
   /** By hook id, least recently used first. */
-  private readonly entries = new Map<string, { sealed: string; settings: Readonly<Record<string, unknown>> }>();
+  private readonly entries = new Map<
+    string,
+    { kind: string; storedSettings: string; settings: Readonly<Record<string, unknown>> }
+  >();
 
   constructor(
     private readonly codec: HookSettingsCodec,
     private readonly capacity = 10_000,
   ) {}
 
-  reveal(hook: HookRecord): Readonly<Record<string, unknown>> {
-    // The sealed values carry a random IV, so equal text means the very same sealed secrets.
-    const sealed = `${hook.kind}\n${JSON.stringify(hook.settings)}`;
+  reveal(hook: BatchHook): Readonly<Record<string, unknown>> {
     const cached = this.entries.get(hook.id);
     this.entries.delete(hook.id); // re-inserted below: Map order is the recency order
-    if (cached !== undefined && cached.sealed === sealed) {
+    // The sealed values carry a random IV, so equal text means the very same sealed secrets.
+    if (cached !== undefined && cached.kind === hook.kind && cached.storedSettings === hook.storedSettings) {
       this.entries.set(hook.id, cached);
       return cached.settings;
     }
-    const settings = Object.freeze(this.codec.reveal(hook));
+    const stored = JSON.parse(hook.storedSettings) as Record<string, unknown>;
+    const settings = Object.freeze(this.codec.reveal({ kind: hook.kind, settings: stored }));
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(hook.id, { sealed, settings });
+    this.entries.set(hook.id, { kind: hook.kind, storedSettings: hook.storedSettings, settings });
     return settings;
   }
 }
