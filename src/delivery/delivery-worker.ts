@@ -17,8 +17,15 @@ import { settleAttempt } from './settle-attempt.ts';
 
 /** Outcomes are written in batches of about this many while sends keep finishing... */
 const SETTLE_BATCH_TARGET = 64;
-/** ...waiting at most this long for a batch to fill (outcomes only: slots are already free). */
-const SETTLE_LINGER_MS = 2;
+/**
+ * ...waiting at most this long for a batch to fill (outcomes only: slots are already free).
+ * A settle transaction has a large fixed cost (on SQLite about 0.7 ms of CPU, probably the WAL
+ * pages it writes): 100 us per delivery in batches of 8, 36 us in batches of 64. At 2 ms the
+ * batches held about 2 ms of outcomes (by estimate, under 10 at 4,000/s); 10 ms raised the worker's
+ * deliveries per CPU-second by 10-15% on SQLite. The leases of unsettled deliveries are renewed
+ * meanwhile, so the only cost is outcomes reaching the store up to 10 ms later.
+ */
+const SETTLE_LINGER_MS = 10;
 
 export interface DeliveryWorkerOptions {
   readonly store: Store;
