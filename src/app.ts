@@ -47,7 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installAuth(app, {
     platformKeyHash: options.platformKeyHash,
     credentials: options.credentials,
-    repository: options.store.credentials,
+    members: options.store.members,
   });
   installNulGuard(app);
 

@@ -1,34 +1,34 @@
 import type { Role } from '../store/schema.ts';
 
 /**
- * What a member may do in their organization, by role (issue "who gets what", point 3). The
+ * What a member may do in their organization, by role, and the words a refusal uses (issue "who gets what", point 3). The
  * platform key may do everything; a member of another organization is told the organization
  * does not exist.
  */
 export const PERMISSIONS = {
-  /** See the organization itself, its applications and add-ons. */
-  'organization.read': ['owner', 'admin', 'developer', 'finance'],
-  /** List the organization's members. */
-  'members.read': ['owner', 'admin', 'developer'],
+  'organization.read': {
+    roles: ['owner', 'admin', 'developer', 'finance'],
+    action: 'read the organization, its applications and add-ons',
+  },
+  'members.read': { roles: ['owner', 'admin', 'developer'], action: 'list the members' },
   /** Add a finance member by e-mail address (the only role a member may add). */
-  'members.add-finance': ['owner', 'admin'],
-  'hooks.read': ['owner', 'admin', 'developer'],
-  'hooks.write': ['owner', 'admin'],
+  'members.add-finance': { roles: ['owner', 'admin'], action: 'add members' },
+  'hooks.read': { roles: ['owner', 'admin', 'developer'], action: 'read hooks' },
+  'hooks.write': { roles: ['owner', 'admin'], action: 'change hooks' },
   /** Events, their deliveries and attempts, and why they went where. */
-  'events.read': ['owner', 'admin', 'developer'],
-  /** Re-send deliveries. */
-  'deliveries.write': ['owner', 'admin'],
+  'events.read': { roles: ['owner', 'admin', 'developer'], action: 'read events and deliveries' },
+  'deliveries.write': { roles: ['owner', 'admin'], action: 're-send deliveries' },
   /** Who receives billing events, and the owners' opt-out. */
-  'billing.read': ['owner', 'admin', 'finance'],
-  'billing.write': ['owner', 'finance'],
+  'billing.read': { roles: ['owner', 'admin', 'finance'], action: 'read billing settings' },
+  'billing.write': { roles: ['owner', 'finance'], action: 'change billing settings' },
   /** Export, import and copy settings (hooks and every member's preferences). */
-  'settings.write': ['owner', 'admin'],
-} as const satisfies Record<string, readonly Role[]>;
+  'settings.write': { roles: ['owner', 'admin'], action: "export, import or copy the organization's settings" },
+} as const satisfies Record<string, { readonly roles: readonly Role[]; readonly action: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export function roleHas(role: Role, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+  return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
 }
 
 /**

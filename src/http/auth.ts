@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { roleHas, type Access, type Permission } from '../access/permissions.ts';
+import { PERMISSIONS, roleHas, type Access } from '../access/permissions.ts';
 import { MEMBER_TOKEN_PREFIX, type Credentials } from '../access/credentials.ts';
 import { ClarionError } from '../errors.ts';
 import { keyMatches } from '../security/platform-key.ts';
 import type { Role } from '../store/schema.ts';
-import type { CredentialRepository } from '../store/credential-repository.ts';
+import type { MemberRepository } from '../store/member-repository.ts';
 import './access-config.ts';
 
 /** Who is calling: the platform (its key), or a member (their token or dashboard session). */
@@ -26,20 +26,6 @@ export const SESSION_COOKIE = 'clarion_session';
 /** Paths anyone may read: health checks, the API description and its docs (metrics need the key). */
 const PUBLIC_PREFIXES = ['/healthz', '/readyz', '/openapi.json', '/docs'];
 
-/** What each permission lets a member do, for the 403 message. */
-const PERMISSION_WORDS: Record<Permission, string> = {
-  'organization.read': 'read the organization',
-  'members.read': 'list the members',
-  'members.add-finance': 'add members',
-  'hooks.read': 'read hooks',
-  'hooks.write': 'change hooks',
-  'events.read': 'read events and deliveries',
-  'deliveries.write': 're-send deliveries',
-  'billing.read': 'read billing settings',
-  'billing.write': 'change billing settings',
-  'settings.write': "export, import or copy the organization's settings",
-};
-
 /**
  * Authenticates every request (platform key, member token or session cookie), then checks the
  * route's `config.access` against the caller. Both run in onRequest, before the body is parsed,
@@ -48,7 +34,7 @@ const PERMISSION_WORDS: Record<Permission, string> = {
  */
 export function installAuth(
   app: FastifyInstance,
-  deps: { platformKeyHash: Buffer; credentials: Credentials; repository: CredentialRepository },
+  deps: { platformKeyHash: Buffer; credentials: Credentials; members: MemberRepository },
 ): void {
   // Set by the onRequest hook below before any handler runs.
   app.decorateRequest('principal', null as never);
@@ -57,7 +43,7 @@ export function installAuth(
     const access = request.routeOptions.config.access ?? 'platform';
     if (access === 'public' || isPublicPath(request)) return;
     request.principal = await authenticate(request, deps);
-    request.memberRole = await authorize(request, access, deps.repository);
+    request.memberRole = await authorize(request, access, deps.members);
   });
 }
 
@@ -84,7 +70,7 @@ async function authenticate(
   return { kind: 'member', userId, via: 'session' };
 }
 
-async function authorize(request: FastifyRequest, access: Access, repository: CredentialRepository) {
+async function authorize(request: FastifyRequest, access: Access, members: MemberRepository) {
   const { principal } = request;
   if (principal.kind === 'platform' || access === 'authenticated' || access === 'public') return null;
   if (access === 'platform') {
@@ -94,7 +80,7 @@ async function authorize(request: FastifyRequest, access: Access, repository: Cr
   const org = params['org'];
   let role: Role | null = null;
   if (org !== undefined) {
-    role = (await repository.roleIn(org, principal.userId)) ?? null;
+    role = (await members.roleIn(org, principal.userId)) ?? null;
     if (role === null) throw new ClarionError('CLARION_ERR_ORGANIZATION_NOT_FOUND', org);
   }
   if (access === 'self') {
@@ -106,7 +92,7 @@ async function authorize(request: FastifyRequest, access: Access, repository: Cr
   }
   if (role === null) throw new Error(`route ${request.routeOptions.url} declares ${access} but has no :org`);
   if (!roleHas(role, access)) {
-    throw new ClarionError('CLARION_ERR_FORBIDDEN_ROLE', role, org ?? '', PERMISSION_WORDS[access]);
+    throw new ClarionError('CLARION_ERR_FORBIDDEN_ROLE', role, org ?? '', PERMISSIONS[access].action);
   }
   return role;
 }

@@ -71,12 +71,12 @@ export class PreferenceService {
         if (enabled !== undefined) changes.push({ applicationId, eventType: typeName, channel, enabled });
       }
     }
-    const typeNames = Object.keys(rows);
+    // A row replacement names exactly one type (the route's); a matrix replacement the level.
     const clearFirst =
       replace === 'matrix'
         ? { applicationId }
-        : replace === 'row' && typeNames.length === 1
-          ? { applicationId, eventType: typeNames[0]! }
+        : replace === 'row'
+          ? { applicationId, eventType: Object.keys(rows)[0]! }
           : undefined;
     await this.deps.store.preferences.apply(
       member.organization_id,

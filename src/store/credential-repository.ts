@@ -3,6 +3,9 @@ import type { Database, UserTokensTable } from './schema.ts';
 
 export type UserTokenRow = Selectable<UserTokensTable>;
 
+/** `last_used_at` is kept to the minute. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * Members' credentials, stored only as hashes: personal API tokens, one-time login links and the
  * dashboard sessions those links open.
@@ -31,15 +34,21 @@ export class CredentialRepository {
     return Number(result.numDeletedRows) === 1;
   }
 
-  /** The user a token hash belongs to; records when it was last used. */
+  /**
+   * The user a token hash belongs to. Records when it was last used, at most once a minute per
+   * token: a write on every request would put a commit on the API's hottest path.
+   */
   async userOfToken(tokenHash: string, now: number): Promise<string | undefined> {
     const row = await this.db
-      .updateTable('user_tokens')
-      .set({ last_used_at: now })
+      .selectFrom('user_tokens')
+      .select(['user_id', 'last_used_at'])
       .where('token_hash', '=', tokenHash)
-      .returning('user_id')
       .executeTakeFirst();
-    return row?.user_id;
+    if (!row) return undefined;
+    if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
+      await this.db.updateTable('user_tokens').set({ last_used_at: now }).where('token_hash', '=', tokenHash).execute();
+    }
+    return row.user_id;
   }
 
   async addLoginLink(tokenHash: string, userId: string, now: number, expiresAt: number): Promise<void> {
@@ -92,16 +101,5 @@ export class CredentialRepository {
 
   async endSession(tokenHash: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
-  }
-
-  /** Role of the user in the organization, or undefined when they are not a member. */
-  async roleIn(organizationId: string, userId: string) {
-    const row = await this.db
-      .selectFrom('memberships')
-      .select('role')
-      .where('organization_id', '=', organizationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.role;
   }
 }

@@ -70,6 +70,17 @@ export class MemberRepository {
     });
   }
 
+  /** The user's role in the organization, or undefined when they are not a member (authorization reads it). */
+  async roleIn(organizationId: string, userId: string): Promise<Role | undefined> {
+    const row = await this.db
+      .selectFrom('memberships')
+      .select('role')
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role;
+  }
+
   /** The user with this e-mail address (case-insensitive), if one exists. */
   userByEmail(email: string): Promise<{ id: string; name: string | null } | undefined> {
     return this.db

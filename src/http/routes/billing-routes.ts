@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClarionError } from '../../errors.ts';
 import { billingOptOutHonoured, receivesBilling, roleReceivesGroup, BILLING_GROUP } from '../../routing/role-rules.ts';
-import type { MemberRow } from '../../store/member-repository.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody } from '../schemas.ts';
 
@@ -31,7 +30,7 @@ export const billingRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     const honoured = billingOptOutHonoured(members);
     const recipients = members
       .filter((member) => roleReceivesGroup(member.role, BILLING_GROUP))
-      .map((member: MemberRow) => ({
+      .map((member) => ({
         user_id: member.user_id,
         email: member.email,
         role: member.role,

@@ -45,18 +45,20 @@ const Attempt = Type.Object({
   error: NullableString,
 });
 const DeliveryWithAttempts = Type.Intersect([Delivery, Type.Object({ attempts_log: Type.Array(Attempt) })]);
+/** Filters of the delivery log, the same for the platform's and an organization's listing. */
+const DeliveryFilters = {
+  event: Type.Optional(Type.String({ description: 'Event id' })),
+  hook: Type.Optional(Type.String()),
+  status: Type.Optional(Status),
+  channel: Type.Optional(Type.String()),
+  since: Type.Optional(Timestamp),
+  until: Type.Optional(Timestamp),
+};
 const DeliveryQuery = Type.Intersect([
   PageQuery,
-  Type.Object({
-    organization: Type.Optional(Type.String()),
-    event: Type.Optional(Type.String({ description: 'Event id' })),
-    hook: Type.Optional(Type.String()),
-    status: Type.Optional(Status),
-    channel: Type.Optional(Type.String()),
-    since: Type.Optional(Timestamp),
-    until: Type.Optional(Timestamp),
-  }),
+  Type.Object({ organization: Type.Optional(Type.String()), ...DeliveryFilters }),
 ]);
+const OrgDeliveryQuery = Type.Intersect([PageQuery, Type.Object(DeliveryFilters)]);
 const DeliveryParams = Type.Object({ id: Type.String() });
 
 export function serializeDelivery(row: DeliveryRow) {
@@ -94,17 +96,6 @@ function serializeAttempt(row: AttemptRow) {
   };
 }
 
-const OrgDeliveryQuery = Type.Intersect([
-  PageQuery,
-  Type.Object({
-    event: Type.Optional(Type.String({ description: 'Event id' })),
-    hook: Type.Optional(Type.String()),
-    status: Type.Optional(Status),
-    channel: Type.Optional(Type.String()),
-    since: Type.Optional(Timestamp),
-    until: Type.Optional(Timestamp),
-  }),
-]);
 const OrgParams = Type.Object({ org: Type.String() });
 const OrgDeliveryParams = Type.Object({ org: Type.String(), id: Type.String() });
 
