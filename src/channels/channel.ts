@@ -25,6 +25,24 @@ export interface AttemptReport {
   readonly error?: string;
 }
 
+/**
+ * A send the channel chose not to make yet, to pace one target (Slack takes about one message a
+ * second per URL): no request went out, so the delivery spends no attempt and logs none; it waits
+ * in the queue until `deferredUntil` (epoch ms) instead of holding a worker slot.
+ */
+export interface Deferral {
+  readonly deferredUntil: number;
+  /** Why it waits, in words a user can read in the delivery list. */
+  readonly reason: string;
+}
+
+/** What `Channel.send` comes to: an attempt made, or one put off. */
+export type SendResult = AttemptReport | Deferral;
+
+export function isDeferral(result: SendResult): result is Deferral {
+  return 'deferredUntil' in result;
+}
+
 /** The event as a channel sees it. */
 export interface ChannelEvent {
   readonly id: string;
@@ -70,7 +88,7 @@ export interface SendOptions {
 export interface Channel {
   /** The value of `deliveries.channel` this channel sends. */
   readonly name: string;
-  send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport>;
+  send(message: ChannelMessage, options: SendOptions): Promise<SendResult>;
   /** Releases connections and pools. */
   close(): Promise<void>;
 }

@@ -2,7 +2,13 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { AttemptReport, ChannelEvent, ChannelMessage } from '../channels/channel.ts';
+import {
+  isDeferral,
+  type AttemptReport,
+  type ChannelEvent,
+  type ChannelMessage,
+  type SendResult,
+} from '../channels/channel.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
@@ -13,7 +19,7 @@ import type { EventRow } from '../store/event-repository.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { RevealedSettingsCache } from './revealed-settings-cache.ts';
-import { settleAttempt } from './settle-attempt.ts';
+import { deferDelivery, settleAttempt } from './settle-attempt.ts';
 
 /** Outcomes are written in batches of about this many while sends keep finishing... */
 const SETTLE_BATCH_TARGET = 64;
@@ -236,7 +242,7 @@ export class DeliveryWorker {
     const { clock, metrics, logger } = this.options;
     const startedAt = clock.now();
     const started = performance.now();
-    let report: AttemptReport;
+    let report: SendResult;
     try {
       report = await this.send(row, batch, signal, startedAt);
     } catch (error) {
@@ -244,13 +250,18 @@ export class DeliveryWorker {
       logger.error({ err: error, delivery: row.id }, 'channel threw while sending');
       report = { outcome: { status: 'retry' }, error: 'internal error while sending' };
     }
+    if (isDeferral(report)) {
+      this.settlements.push(deferDelivery(row, report, clock.now()));
+      this.scheduleSettle();
+      return;
+    }
     const latencyMs = performance.now() - started;
     metrics.recordAttempt(row.channel, report.outcome.status, latencyMs / 1000);
     this.settlements.push(settleAttempt(row, report, { startedAt, latencyMs, now: clock.now() }, this.random));
     this.scheduleSettle();
   }
 
-  private send(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<AttemptReport> {
+  private send(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<SendResult> {
     const event = batch.events.get(row.event_seq);
     if (!event) return failed('the event is no longer stored (past retention)');
     const eventType = this.options.catalog.type(event.type);

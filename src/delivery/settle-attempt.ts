@@ -1,4 +1,4 @@
-import type { AttemptReport } from '../channels/channel.ts';
+import type { AttemptReport, Deferral } from '../channels/channel.ts';
 import { newId } from '../ids.ts';
 import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
 import { MAX_ATTEMPTS, nextRetryDelay } from './retry-policy.ts';
@@ -64,6 +64,8 @@ export function settleAttempt(
     status,
     nextAttemptAt,
     attempts,
+    lastStatusCode: report.statusCode ?? null,
+    lastError: error,
     providerMessageId: report.outcome.status === 'sent' ? (report.outcome.providerMessageId ?? null) : null,
     disableHook: disablesHook
       ? {
@@ -72,5 +74,24 @@ export function settleAttempt(
         }
       : null,
     now: timing.now,
+  };
+}
+
+/**
+ * Puts a delivery back in the queue without spending an attempt: the channel paced its target
+ * and sent nothing, so there is no attempt to log and the retry schedule is untouched.
+ */
+export function deferDelivery(row: ClaimedDelivery, deferral: Deferral, now: number): Settlement {
+  return {
+    deliveryId: row.id,
+    attempt: null,
+    status: 'pending',
+    nextAttemptAt: Math.max(now, Math.ceil(deferral.deferredUntil)),
+    attempts: row.attempts,
+    lastStatusCode: null,
+    lastError: deferral.reason,
+    providerMessageId: null,
+    disableHook: null,
+    now,
   };
 }

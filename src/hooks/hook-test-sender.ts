@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EventType } from '../catalog/event-type.ts';
-import type { AttemptReport, ChannelEvent, ChannelMessage } from '../channels/channel.ts';
+import { isDeferral, type AttemptReport, type ChannelEvent, type ChannelMessage } from '../channels/channel.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import type { Clock } from '../clock.ts';
 import { ClarionError } from '../errors.ts';
@@ -145,7 +145,9 @@ export class HookTestSender {
       report = { outcome: { status: 'failed' }, error: `the ${channelName} channel is not configured on this server` };
     } else {
       try {
-        report = await channel.send(message, { signal, now: this.deps.clock.now() });
+        const result = await channel.send(message, { signal, now: this.deps.clock.now() });
+        // A paced target sends nothing now; the test says so rather than waiting for its turn.
+        report = isDeferral(result) ? { outcome: { status: 'retry' }, error: result.reason } : result;
       } catch {
         // Channels resolve for every receiver behaviour; a throw is our bug, reported without detail.
         report = { outcome: { status: 'retry' }, error: 'internal error while sending' };

@@ -30,11 +30,15 @@ const SETTLE_CHUNK = 500;
 /** How one attempt ends for its delivery, written back by the worker that holds its lease. */
 export interface Settlement {
   readonly deliveryId: string;
-  readonly attempt: Insertable<AttemptsTable>;
+  /** The attempt to log; null when the channel put the send off and nothing went out. */
+  readonly attempt: Insertable<AttemptsTable> | null;
   readonly status: Exclude<DeliveryStatus, 'sending' | 'cancelled'>;
   /** When status is `pending`: the time of the next attempt. */
   readonly nextAttemptAt: number;
   readonly attempts: number;
+  /** Shown on the delivery until its next attempt: the last answer's status code and error. */
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
   readonly providerMessageId: string | null;
   /** A hook whose target is gone is disabled in the same transaction. */
   readonly disableHook: { readonly id: string; readonly reason: string } | null;
@@ -137,10 +141,8 @@ export class DeliveryQueue {
     await this.relaxedTransaction(async (trx) => {
       for (let i = 0; i < settlements.length; i += SETTLE_CHUNK) {
         const chunk = settlements.slice(i, i + SETTLE_CHUNK);
-        await trx
-          .insertInto('attempts')
-          .values(chunk.map((settlement) => settlement.attempt))
-          .execute();
+        const attempts = chunk.flatMap((settlement) => (settlement.attempt === null ? [] : [settlement.attempt]));
+        if (attempts.length > 0) await trx.insertInto('attempts').values(attempts).execute();
         await sql`
           with outcome (id, status, attempts, next_attempt_at, last_status_code, last_error, provider_message_id, updated_at, finished_at) as (
             values ${sql.join(chunk.map(outcomeRow))}
@@ -199,6 +201,6 @@ export class DeliveryQueue {
 function outcomeRow(settlement: Settlement) {
   const finished = settlement.status !== 'pending';
   return sql`(${settlement.deliveryId}, ${settlement.status}, ${settlement.attempts}, ${settlement.nextAttemptAt}, ${
-    settlement.attempt.status_code ?? null
-  }, ${settlement.attempt.error ?? null}, ${settlement.providerMessageId}, ${settlement.now}, ${finished ? settlement.now : null})`;
+    settlement.lastStatusCode
+  }, ${settlement.lastError}, ${settlement.providerMessageId}, ${settlement.now}, ${finished ? settlement.now : null})`;
 }
