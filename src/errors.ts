@@ -91,6 +91,23 @@ const DEFINITIONS = {
     409,
     'Organization "%s" already has a hook named "%s" (%s); edit or delete that one before re-creating it.',
   ],
+  CLARION_ERR_SETTINGS_DUPLICATE_HOOK: [
+    422,
+    'The settings name hook "%s" more than once; hooks are matched by name, so each name may appear once.',
+  ],
+  CLARION_ERR_SETTINGS_AMBIGUOUS_HOOK: [
+    409,
+    'Hook name "%s" matches %s hooks of this organization; rename them so each name is unique, then import again.',
+  ],
+  CLARION_ERR_SETTINGS_SECRET_MISSING: [
+    422,
+    'Hook "%s" does not exist here yet, so its %s cannot be "[redacted]": put the real value in the settings.',
+  ],
+  CLARION_ERR_SETTINGS_HOOK_SCOPED: [
+    422,
+    'Hook "%s" names applications or add-ons; the hooks of an application\'s settings are scoped to that application alone, so leave both out.',
+  ],
+  CLARION_ERR_SETTINGS_COPY_TO_SELF: [422, 'Application "%s" is both the source and a target of the copy; list only other applications.'],
   CLARION_ERR_HOOK_TEST_UNKNOWN_TYPE: [
     422,
     'Cannot send a test "%s" event: the type is not in the catalog (GET /v1/event-types lists them).',

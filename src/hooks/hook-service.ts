@@ -53,6 +53,19 @@ export class HookService {
     organizationId: string,
     input: HookInput & HookSettingsInput,
   ): Promise<{ hook: HookRecord; secret: string | undefined }> {
+    const prepared = await this.prepare(organizationId, input);
+    await this.deps.store.hooks.create(prepared.hook);
+    return prepared;
+  }
+
+  /**
+   * A new hook checked and sealed, not yet stored (a settings import checks every hook of a
+   * document before writing any).
+   */
+  async prepare(
+    organizationId: string,
+    input: HookInput & HookSettingsInput,
+  ): Promise<{ hook: HookRecord; secret: string | undefined }> {
     await this.checkFilterAndScope(organizationId, input);
     const { settings, secret } = await this.settingsFor(input);
     const now = this.deps.clock.now();
@@ -70,7 +83,6 @@ export class HookService {
       created_at: now,
       updated_at: now,
     };
-    await this.deps.store.hooks.create(hook);
     return { hook, secret };
   }
 
@@ -79,6 +91,16 @@ export class HookService {
    * (delete and re-create instead); changed secrets are sealed, changed URLs checked.
    */
   async update(
+    hook: HookRecord,
+    changes: Partial<HookInput> & HookSettingsChanges & { kind?: string | undefined },
+  ): Promise<HookRecord> {
+    const updated = await this.prepareUpdate(hook, changes);
+    await this.deps.store.hooks.replace(updated);
+    return updated;
+  }
+
+  /** `update` without the write: the changed hook, checked and sealed. */
+  async prepareUpdate(
     hook: HookRecord,
     changes: Partial<HookInput> & HookSettingsChanges & { kind?: string | undefined },
   ): Promise<HookRecord> {
@@ -103,7 +125,6 @@ export class HookService {
       disabled_reason: enabled ? null : hook.disabled_reason,
       updated_at: this.deps.clock.now(),
     };
-    await this.deps.store.hooks.replace(updated);
     return updated;
   }
 

@@ -90,9 +90,9 @@ export class HookRepository {
     return { data: rows.data.map(decodeHook), next_cursor: rows.next_cursor };
   }
 
-  async replace(hook: HookRecord): Promise<void> {
+  async replace(hook: HookRecord, db: Kysely<Database> = this.db): Promise<void> {
     const { id, organization_id: organizationId, ...rest } = encodeHook(hook);
-    await this.db
+    await db
       .updateTable('hooks')
       .set(rest)
       .where('organization_id', '=', organizationId)
@@ -101,21 +101,24 @@ export class HookRepository {
   }
 
   async delete(organizationId: string, id: string, now: number): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .deleteFrom('hooks')
-        .where('organization_id', '=', organizationId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (Number(result.numDeletedRows) !== 1) return false;
-      // A deleted hook's queued deliveries have nowhere to go.
-      await trx
-        .updateTable('deliveries')
-        .set({ status: 'cancelled', last_error: 'the hook was deleted', updated_at: now, finished_at: now })
-        .where('hook_id', '=', id)
-        .where('status', '=', 'pending')
-        .execute();
-      return true;
-    });
+    return this.db.transaction().execute((trx) => this.deleteIn(trx, organizationId, id, now));
+  }
+
+  /** `delete` inside the caller's transaction. */
+  async deleteIn(trx: Kysely<Database>, organizationId: string, id: string, now: number): Promise<boolean> {
+    const result = await trx
+      .deleteFrom('hooks')
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) !== 1) return false;
+    // A deleted hook's queued deliveries have nowhere to go.
+    await trx
+      .updateTable('deliveries')
+      .set({ status: 'cancelled', last_error: 'the hook was deleted', updated_at: now, finished_at: now })
+      .where('hook_id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+    return true;
   }
 }

@@ -96,6 +96,46 @@ export class PreferenceRepository {
   }
 }
 
+/**
+ * Which of a member's cells a settings import replaces: every level (an organization's settings)
+ * or one application's.
+ */
+export type CellLevels = { readonly all: true } | { readonly applicationId: string };
+
+/** Replaces `levels` of one member's cells with `cells`, inside the caller's transaction. */
+export async function replaceCellsIn(
+  trx: Kysely<Database>,
+  organizationId: string,
+  userId: string,
+  levels: CellLevels,
+  cells: readonly PreferenceCell[],
+  now: number,
+): Promise<void> {
+  await trx
+    .deleteFrom('preferences')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .$if('applicationId' in levels, (qb) =>
+      qb.where('application_id', '=', (levels as { applicationId: string }).applicationId),
+    )
+    .execute();
+  if (cells.length === 0) return;
+  await trx
+    .insertInto('preferences')
+    .values(
+      cells.map((cell) => ({
+        organization_id: organizationId,
+        user_id: userId,
+        application_id: cell.applicationId ?? ACCOUNT_LEVEL,
+        event_type: cell.eventType,
+        channel: cell.channel,
+        enabled: cell.enabled ? 1 : 0,
+        updated_at: now,
+      })),
+    )
+    .execute();
+}
+
 function toCell(row: { application_id: string; event_type: string; channel: string; enabled: number }): PreferenceCell {
   return {
     applicationId: row.application_id === ACCOUNT_LEVEL ? null : row.application_id,
