@@ -20,6 +20,7 @@ import { organizationRoutes } from './http/routes/organization-routes.ts';
 import { preferenceRoutes } from './http/routes/preference-routes.ts';
 import { recipientRoutes } from './http/routes/recipient-routes.ts';
 import { resourceRoutes } from './http/routes/resource-routes.ts';
+import { unsubscribeRoutes } from './http/routes/unsubscribe-routes.ts';
 
 export interface AppOptions extends RouteDeps {
   readonly logger: Logger;
@@ -80,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     memberRoutes,
     credentialRoutes,
     preferenceRoutes,
+    unsubscribeRoutes,
     billingRoutes,
     resourceRoutes,
     hookRoutes,
