@@ -37,6 +37,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
+    // One-click unsubscribe tokens (src/preferences/unsubscribe-token.ts) name four ids and a
+    // signature: longer than the default 100 characters; each route's schema still bounds its params.
+    routerOptions: { maxParamLength: 1024 },
     // A line per request would dominate the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
