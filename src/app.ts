@@ -21,6 +21,7 @@ import { preferenceRoutes } from './http/routes/preference-routes.ts';
 import { recipientRoutes } from './http/routes/recipient-routes.ts';
 import { resourceRoutes } from './http/routes/resource-routes.ts';
 import { settingsRoutes } from './http/routes/settings-routes.ts';
+import { unsubscribeRoutes } from './http/routes/unsubscribe-routes.ts';
 
 export interface AppOptions extends RouteDeps {
   readonly logger: Logger;
@@ -37,6 +38,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
+    // One-click unsubscribe tokens (src/preferences/unsubscribe-token.ts) name four ids and a
+    // signature: longer than the default 100 characters; each route's schema still bounds its params.
+    routerOptions: { maxParamLength: 1024 },
     // A line per request would dominate the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
@@ -81,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     memberRoutes,
     credentialRoutes,
     preferenceRoutes,
+    unsubscribeRoutes,
     billingRoutes,
     resourceRoutes,
     hookRoutes,

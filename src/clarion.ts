@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { Credentials } from './access/credentials.ts';
 import { PreferenceService } from './preferences/preference-service.ts';
+import { UnsubscribeTokens } from './preferences/unsubscribe-token.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { CatalogEditor } from './catalog/catalog-editor.ts';
 import { applyCatalogFile } from './catalog/catalog-file.ts';
@@ -64,6 +65,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
 
   const secretKey = config.secretKey ?? loadOrCreateSecretKeyFile(config.dataDir);
   const hookSettings = new HookSettingsCodec(new SecretBox(secretKey));
+  const unsubscribeTokens = new UnsubscribeTokens(secretKey);
   const platformKey = await resolvePlatformKey(store.settings, config.platformKey);
   const catalog = new Catalog();
   const catalogSync = new CatalogSync({ repository: store.catalog, catalog, clock, logger });
@@ -88,6 +90,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         from: config.mailFrom,
         publicUrl: config.publicUrl,
         timeoutMs: config.sendTimeoutMs,
+        unsubscribeTokens,
       }),
     );
   }
@@ -141,6 +144,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         platformKeyHash: platformKey.hash,
         credentials,
         preferences: new PreferenceService({ store, catalog, clock }),
+        unsubscribeTokens,
         secureCookies: config.publicUrl.startsWith('https:'),
         store,
         catalog,

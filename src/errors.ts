@@ -49,6 +49,10 @@ const DEFINITIONS = {
     'The add-on is attached to application "%s", which does not exist in this organization.',
   ],
   // Preferences and billing
+  CLARION_ERR_UNSUBSCRIBE_LINK_INVALID: [
+    400,
+    'This unsubscribe link is not valid (cut short, changed, or signed with a secret key Clarion no longer uses); change your notification settings in Clarion instead.',
+  ],
   CLARION_ERR_PREFERENCE_UNKNOWN_TYPE: [422, 'Event type "%s" is not in the catalog (GET /v1/event-types lists them).'],
   CLARION_ERR_PREFERENCE_ACCOUNT_ONLY: [
     422,

@@ -69,6 +69,11 @@ export interface ChannelMessage {
   readonly application: { readonly id: string; readonly name: string } | null;
   /** The recipient's address for per-recipient channels (an e-mail address); null for hooks. */
   readonly address: string | null;
+  /**
+   * The member the delivery is for: their personal preferences, or an e-mail hook addressed to
+   * the owners or all members. Null (or absent) for hooks and for addresses listed on a hook.
+   */
+  readonly userId?: string | null;
   /** The hook's decrypted settings for hook channels (`{url, format, secrets}` for webhooks). */
   readonly settings: Readonly<Record<string, unknown>>;
 }

@@ -294,6 +294,7 @@ export class DeliveryWorker {
               name: event.application_id,
             }),
       address: row.address,
+      userId: row.user_id,
       settings,
     };
     return channel.send(message, { signal, now });

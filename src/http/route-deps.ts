@@ -7,6 +7,7 @@ import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import type { EventIngest } from '../ingest/event-ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PreferenceService } from '../preferences/preference-service.ts';
+import type { UnsubscribeTokens } from '../preferences/unsubscribe-token.ts';
 import type { Store } from '../store/store.ts';
 import { ClarionError } from '../errors.ts';
 
@@ -22,6 +23,8 @@ export interface RouteDeps {
   readonly channels: ChannelRegistry;
   readonly credentials: Credentials;
   readonly preferences: PreferenceService;
+  /** Checks the signed one-click unsubscribe links of e-mails (the channel signs them). */
+  readonly unsubscribeTokens: UnsubscribeTokens;
   /** Mark the session cookie Secure (the public URL is https). */
   readonly secureCookies: boolean;
   readonly metrics: Metrics;

@@ -17,6 +17,7 @@ const CLAIMED_COLUMNS = [
   'hook_id',
   'channel',
   'address',
+  'user_id',
   'attempts',
   'next_attempt_at',
 ] as const;

@@ -103,6 +103,17 @@ const TABLE: Readonly<Record<string, Row>> = {
   'POST /v1/organizations/{org}/deliveries/{id}/retry': OWNERS_ADMINS,
 };
 
+/**
+ * Routes anyone may call without credentials (`security: []` in the OpenAPI document), besides
+ * /healthz and /readyz: each must refuse bad input by itself, never with CLARION_ERR_AUTH_MISSING.
+ */
+const PUBLIC_ROUTES: readonly string[] = [
+  'POST /v1/sessions',
+  // One-click unsubscribe (RFC 8058): the signed token in the path is the only credential.
+  'GET /v1/unsubscribe/{token}',
+  'POST /v1/unsubscribe/{token}',
+];
+
 const USERS: Record<Exclude<Caller, 'platform'>, { user: string; role: string; org: string }> = {
   owner: { user: 'olga', role: 'owner', org: 'acme' },
   admin: { user: 'ada', role: 'admin', org: 'acme' },
@@ -155,6 +166,20 @@ for (const kind of STORE_KINDS) {
         [],
         'table rows for routes that do not exist',
       );
+    });
+
+    it('lists every public route, and each answers a call without credentials by itself', async () => {
+      assert.deepEqual((await publicRoutes(t)).sort(), [...PUBLIC_ROUTES].sort());
+      for (const route of PUBLIC_ROUTES) {
+        const [method, pattern] = route.split(' ') as [string, string];
+        const response = await t.clarion.app!.inject({
+          method: method as 'GET',
+          url: pattern.replace('{token}', 'not-a-token'),
+          ...(method === 'POST' ? { payload: route === 'POST /v1/sessions' ? { token: 'not-a-token' } : {} } : {}),
+        });
+        assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${route}: ${response.statusCode}`);
+        assert.notEqual(response.json<{ code: string }>().code, 'CLARION_ERR_AUTH_MISSING', route);
+      }
     });
 
     // Deleting the organization comes last: every other row needs it.
@@ -211,6 +236,25 @@ async function documentedRoutes(t: TestClarion): Promise<string[]> {
       if (path === '/healthz' || path === '/readyz') continue;
       if (Array.isArray(operation.security) && operation.security.length === 0) continue;
       routes.push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  return routes;
+}
+
+/** Every "METHOD /path" of the app's OpenAPI document that anyone may call, health checks aside. */
+async function publicRoutes(t: TestClarion): Promise<string[]> {
+  const paths = (await t.json('GET', '/openapi.json')).body.paths as Record<
+    string,
+    Record<string, { security?: unknown[] }>
+  >;
+  const routes: string[] = [];
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!['get', 'put', 'post', 'patch', 'delete'].includes(method)) continue;
+      if (path === '/healthz' || path === '/readyz') continue;
+      if (Array.isArray(operation.security) && operation.security.length === 0) {
+        routes.push(`${method.toUpperCase()} ${path}`);
+      }
     }
   }
   return routes;

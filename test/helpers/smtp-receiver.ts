@@ -25,6 +25,12 @@ export interface SmtpReceiver {
   readonly url: string;
   /** Every message accepted so far, in arrival order. */
   readonly messages: ReceivedMail[];
+  /** SMTP connections clients opened so far (a pooled client reuses them). */
+  readonly connectionsOpened: number;
+  /** SMTP connections open now. */
+  readonly connectionsOpen: number;
+  /** Resolves once no client connection is open; rejects after `timeoutMs` (default 5000). */
+  waitForNoConnection(timeoutMs?: number): Promise<void>;
   /** Resolves once `count` messages have arrived; rejects after `timeoutMs` (default 5000). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Stops listening and drops open connections (a client's pool may keep some). */
@@ -48,6 +54,9 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   const { rejectRecipient, requireAuth } = options;
+  let connectionsOpened = 0;
+  let connectionsOpen = 0;
+  const closeWaiters = new Set<() => void>();
 
   const server = new SMTPServer({
     secure: false,
@@ -59,6 +68,15 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     logger: false,
     // Tests close the receiver while a client's pool still holds connections; don't wait 30 s.
     closeTimeout: 200,
+    onConnect(_session, callback) {
+      connectionsOpened++;
+      connectionsOpen++;
+      callback();
+    },
+    onClose() {
+      connectionsOpen--;
+      for (const wake of closeWaiters) wake();
+    },
     onAuth(auth, _session, callback) {
       if (requireAuth && (auth.username !== requireAuth.user || auth.password !== requireAuth.pass)) {
         callback(smtpError(535, 'Authentication credentials invalid'));
@@ -116,6 +134,31 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    get connectionsOpened() {
+      return connectionsOpened;
+    },
+    get connectionsOpen() {
+      return connectionsOpen;
+    },
+    waitForNoConnection(timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const wake = (): void => {
+          if (connectionsOpen > 0) return;
+          done();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${connectionsOpen} SMTP connection(s) still open after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          closeWaiters.delete(wake);
+        };
+        closeWaiters.add(wake);
+        wake();
+      });
+    },
     waitFor(count, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const check = (): boolean => {

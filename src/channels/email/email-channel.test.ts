@@ -8,11 +8,22 @@ import { BUILTIN_EVENT_TYPES } from '../../catalog/builtin-catalog.ts';
 import type { EventType } from '../../catalog/event-type.ts';
 import type { AttemptReport, ChannelMessage } from '../channel.ts';
 import { EmailChannel } from './email-channel.ts';
-import { renderEmail } from './email-format.ts';
+import { UnsubscribeTokens } from '../../preferences/unsubscribe-token.ts';
 
 const PUBLIC_URL = 'https://clarion.example.com';
 const NOW = Date.UTC(2026, 2, 14, 9, 26, 53);
 const FROM = 'Clarion <notifications@clarion.example.com>';
+const TOKENS = new UnsubscribeTokens('email-channel-test-secret-key-0123456789');
+
+/** A header's raw lines in a received message, unfolded (RFC 5322 section 2.2.3). */
+function rawHeaders(raw: string, name: string): string[] {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  return head
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)
+    .filter((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+    .map((line) => line.slice(name.length + 1).trim());
+}
 
 function eventType(name: string): EventType {
   const type = BUILTIN_EVENT_TYPES.find((candidate) => candidate.name === name);
@@ -66,56 +77,6 @@ function assertNoSecret(report: AttemptReport, secret: string): void {
   assert.ok(!serialized.includes(secret), `report leaks the secret: ${serialized}`);
 }
 
-describe('renderEmail', () => {
-  test('an account event without an application names the organization and description but no application', () => {
-    const data: Record<string, unknown> = { plan: 'XS', invoice: { id: 'inv_1' }, note: 'x'.repeat(500) };
-    for (let i = 0; i < 12; i++) data[`field${i}`] = i;
-    const rendered = renderEmail(
-      applicationMessage({
-        event: {
-          ...applicationMessage().event,
-          type: 'account.payment.fail',
-          applicationId: null,
-          occurredAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
-          data,
-        },
-        eventType: eventType('account.payment.fail'),
-        application: null,
-      }),
-      { publicUrl: `${PUBLIC_URL}/` },
-    );
-
-    assert.equal(rendered.subject, '[Acme] Payment failed');
-    assert.doesNotMatch(rendered.text, /Application:/);
-    assert.match(rendered.text, /^Payment failed$/m);
-    assert.match(rendered.text, /Organization: +Acme/);
-    assert.match(rendered.text, /Event: +account\.payment\.fail/);
-    assert.match(rendered.text, /When: +2026-01-02T03:04:05Z/);
-    assert.match(rendered.text, /Open the dashboard: https:\/\/clarion\.example\.com\/\n/);
-    // 10 scalar fields listed (the nested invoice is not), the 4 others counted.
-    assert.match(rendered.text, /^ {2}plan: XS$/m);
-    assert.doesNotMatch(rendered.text, /invoice/);
-    assert.doesNotMatch(rendered.text, /field8:/);
-    assert.match(rendered.text, /4 more fields on the dashboard/);
-    assert.match(rendered.text, /note: x{199}…$/m);
-    assert.match(rendered.html, /border-top:4px solid #cf222e/);
-    assert.match(rendered.html, /href="https:\/\/clarion\.example\.com\/"/);
-  });
-
-  test('control characters and bidirectional overrides in event data never reach the subject or text', () => {
-    const rendered = renderEmail(
-      applicationMessage({
-        application: { id: 'app_web', name: 'web\r\nBcc: victim@example.com\u202e' },
-        event: { ...applicationMessage().event, data: { 'k\ney': 'line1\r\nline2' } },
-      }),
-      { publicUrl: PUBLIC_URL },
-    );
-    assert.equal(rendered.subject, '[Acme] Application redeploy failed: web Bcc: victim@example.com');
-    assert.match(rendered.text, /^ {2}k ey: line1 line2$/m);
-    assert.doesNotMatch(rendered.text + rendered.html, /\u202e/);
-  });
-});
-
 describe('EmailChannel against a real SMTP server', () => {
   let receiver: SmtpReceiver;
   let channel: EmailChannel;
@@ -129,7 +90,13 @@ describe('EmailChannel against a real SMTP server', () => {
         return undefined;
       },
     });
-    channel = new EmailChannel({ smtpUrl: receiver.url, from: FROM, publicUrl: PUBLIC_URL, timeoutMs: 5000 });
+    channel = new EmailChannel({
+      smtpUrl: receiver.url,
+      from: FROM,
+      publicUrl: PUBLIC_URL,
+      timeoutMs: 5000,
+      unsubscribeTokens: TOKENS,
+    });
   });
 
   after(async () => {
@@ -149,22 +116,58 @@ describe('EmailChannel against a real SMTP server', () => {
     assert.deepEqual(report.outcome, { status: 'sent', providerMessageId: mail.messageId });
     assert.equal(mail.from, 'notifications@clarion.example.com');
     assert.deepEqual(mail.to, ['ada@example.com']);
-    assert.equal(mail.subject, '[Acme] Application redeploy failed: web-frontend');
+    assert.equal(mail.subject, 'Deployment failed: web-frontend (Acme)');
     for (const part of [mail.text, mail.html]) {
       assert.match(part, /Acme/);
       assert.match(part, /web-frontend/);
       assert.match(part, /Application redeploy failed/);
       assert.match(part, /stack\.redeploy\.fail/);
-      assert.match(part, /2026-03-14T09:26:50Z/);
+      assert.match(part, /Saturday 14 March 2026, 09:26:50 UTC \(2026-03-14T09:26:50Z\)/);
       assert.match(part, /a1b2c3d/);
     }
-    assert.match(mail.text, /reason: <script>alert\("pwned"\)<\/script> & more/);
+    assert.match(mail.text, /Reason: <script>alert\("pwned"\)<\/script> & more/);
     assert.doesNotMatch(mail.html, /<script/i);
     assert.match(mail.html, /&#60;script&#62;alert\(&#34;pwned&#34;\)&#60;\/script&#62; &#38; more/);
     assert.equal(mail.headers.get('x-clarion-event-id'), 'evt_01JEVENT');
     assert.equal(mail.headers.get('x-clarion-event-type'), 'stack.redeploy.fail');
     assert.equal(mail.headers.get('x-clarion-delivery-id'), '01JDELIVERY0000000000000001');
     assert.equal((mail.headers.get('date') as Date).getTime(), NOW);
+  });
+
+  test("a member's e-mail carries one signed one-click List-Unsubscribe link (RFC 8058) naming their cell", async () => {
+    const before = receiver.messages.length;
+    const report = await channel.send(applicationMessage({ userId: 'ada' }), { signal: signal(), now: NOW });
+    const [mail] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.equal(report.outcome.status, 'sent');
+    assert.ok(mail);
+
+    const lists = rawHeaders(mail.raw, 'List-Unsubscribe');
+    assert.equal(lists.length, 1);
+    const match = /^<(https:\/\/clarion\.example\.com\/v1\/unsubscribe\/([A-Za-z0-9_.-]+))>$/.exec(lists[0] ?? '');
+    assert.ok(match, `List-Unsubscribe is one HTTPS URI: ${lists[0]}`);
+    assert.deepEqual(rawHeaders(mail.raw, 'List-Unsubscribe-Post'), ['List-Unsubscribe=One-Click']);
+    assert.deepEqual(TOKENS.verify(match[2] ?? ''), {
+      organizationId: 'org_acme',
+      userId: 'ada',
+      eventType: 'stack.redeploy.fail',
+      applicationId: 'app_web',
+    });
+    // mailparser, as a mail client would, finds the same link.
+    const list = mail.headers.get('list') as { unsubscribe?: { url?: string } } | undefined;
+    assert.equal(list?.unsubscribe?.url, match[1]);
+    // The footer offers the same link in both parts.
+    assert.match(mail.text, new RegExp(`Stop these e-mails .*: ${match[1]!.replace(/[.]/g, '\\.')}`));
+    assert.ok(mail.html.includes(`href="${match[1]}"`));
+  });
+
+  test('an e-mail to an address listed on a hook carries no List-Unsubscribe: there is no cell to turn off', async () => {
+    const before = receiver.messages.length;
+    await channel.send(applicationMessage({ userId: null }), { signal: signal(), now: NOW });
+    const [mail] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.ok(mail);
+    assert.deepEqual(rawHeaders(mail.raw, 'List-Unsubscribe'), []);
+    assert.deepEqual(rawHeaders(mail.raw, 'List-Unsubscribe-Post'), []);
+    assert.match(mail.text, /ask its administrators to remove it/);
   });
 
   test('every attempt of one delivery carries the same Message-ID and another delivery a different one', async () => {
@@ -233,6 +236,39 @@ describe('EmailChannel against a real SMTP server', () => {
     const report = await channel.send(applicationMessage({ deliveryId: 'dlv_after' }), { signal: signal(), now: NOW });
     assert.equal(report.outcome.status, 'sent');
     await receiver.waitFor(before + 1);
+  });
+});
+
+describe('EmailChannel connection pooling', () => {
+  test('deliveries share pooled SMTP connections (at most 5) and close() ends them', async () => {
+    const receiver = await startSmtpReceiver();
+    const channel = new EmailChannel({ smtpUrl: receiver.url, from: FROM, publicUrl: PUBLIC_URL, timeoutMs: 5000 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const report = await channel.send(applicationMessage({ deliveryId: `dlv_seq_${i}` }), {
+          signal: signal(),
+          now: NOW,
+        });
+        assert.equal(report.outcome.status, 'sent');
+      }
+      assert.equal(receiver.connectionsOpened, 1, 'one after the other, the deliveries reuse one connection');
+
+      const reports = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          channel.send(applicationMessage({ deliveryId: `dlv_par_${i}` }), { signal: signal(), now: NOW }),
+        ),
+      );
+      assert.ok(reports.every((report) => report.outcome.status === 'sent'));
+      assert.equal(receiver.messages.length, 26);
+      assert.ok(receiver.connectionsOpened > 1, 'concurrent deliveries open more connections');
+      assert.ok(receiver.connectionsOpened <= 5, `at most 5 connections, not ${receiver.connectionsOpened}`);
+
+      await channel.close();
+      await receiver.waitForNoConnection();
+    } finally {
+      await channel.close();
+      await receiver.close();
+    }
   });
 });
 

@@ -2,7 +2,9 @@ import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPPoolOptions, SMTPPoolSentMessageInfo, Transporter } from 'nodemailer';
 import { excerpt } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
-import { renderEmail } from './email-format.ts';
+import type { UnsubscribeCell } from '../../preferences/unsubscribe-token.ts';
+import { renderEmail, unsubscribeApplication } from './email-format.ts';
+import { parseSmtpUrl, redactor } from './email-smtp-url.ts';
 
 export interface EmailChannelOptions {
   /**
@@ -18,6 +20,11 @@ export interface EmailChannelOptions {
   readonly publicUrl: string;
   /** Bounds connecting, the greeting, and each wait for the server's reply; default 15000. */
   readonly timeoutMs?: number;
+  /**
+   * Signs one-click unsubscribe links (RFC 8058) for members' e-mails; without it no e-mail
+   * carries List-Unsubscribe. The route that honours them is POST /v1/unsubscribe/{token}.
+   */
+  readonly unsubscribeTokens?: { mint(cell: UnsubscribeCell): string };
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -40,6 +47,7 @@ export class EmailChannel implements Channel {
   private readonly from: string;
   private readonly publicUrl: string;
   private readonly messageIdDomain: string;
+  private readonly unsubscribeTokens: EmailChannelOptions['unsubscribeTokens'];
   private readonly redact: (text: string) => string;
 
   /** Throws when `smtpUrl` is unusable; the message never repeats the URL (it holds a password). */
@@ -50,6 +58,7 @@ export class EmailChannel implements Channel {
     this.from = options.from;
     this.publicUrl = options.publicUrl;
     this.messageIdDomain = messageIdDomain(options.publicUrl);
+    this.unsubscribeTokens = options.unsubscribeTokens;
     this.transport = nodemailer.createTransport({
       pool: true,
       ...server,
@@ -82,7 +91,11 @@ export class EmailChannel implements Channel {
 
     const messageId = `<${messageIdLocalPart(message.deliveryId)}@${this.messageIdDomain}>`;
     try {
-      const content = renderEmail(message, { publicUrl: this.publicUrl });
+      const unsubscribeUrl = this.unsubscribeUrl(message);
+      const content = renderEmail(message, {
+        publicUrl: this.publicUrl,
+        ...(unsubscribeUrl === undefined ? {} : { unsubscribeUrl }),
+      });
       const sending = this.transport.sendMail({
         from: this.from,
         to: address,
@@ -97,7 +110,11 @@ export class EmailChannel implements Channel {
           'X-Clarion-Delivery-Id': headerValue(message.deliveryId),
           // RFC 3834: tells auto-responders (vacation replies) not to answer a notification.
           'Auto-Submitted': 'auto-generated',
+          // RFC 8058: the link alone works with one POST, no login, no page to click through.
+          ...(unsubscribeUrl === undefined ? {} : { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }),
         },
+        // nodemailer writes it as "List-Unsubscribe: <url>" (RFC 2369), folded only at spaces.
+        ...(unsubscribeUrl === undefined ? {} : { list: { unsubscribe: { url: unsubscribeUrl } } }),
         // nodemailer 10's pool drops a queued message or closes the connection carrying it on
         // abort; the race below also covers any step that does not listen.
         signal,
@@ -108,6 +125,23 @@ export class EmailChannel implements Channel {
     } catch (error) {
       return this.classify(error);
     }
+  }
+
+  /**
+   * The one-click link for an e-mail to a member: it turns off that member's e-mail cell of the
+   * event's type, for the event's application (or at account level). Addresses listed on a hook
+   * have no cell to turn off, so their e-mails carry none.
+   */
+  private unsubscribeUrl(message: ChannelMessage): string | undefined {
+    const userId = message.userId;
+    if (this.unsubscribeTokens === undefined || userId === undefined || userId === null) return undefined;
+    const token = this.unsubscribeTokens.mint({
+      organizationId: message.event.organizationId,
+      userId,
+      eventType: message.event.type,
+      applicationId: unsubscribeApplication(message),
+    });
+    return `${this.publicUrl.replace(/\/+$/, '')}/v1/unsubscribe/${token}`;
   }
 
   /** Closes idle connections at once; one carrying a message closes once that send settles. */
@@ -247,75 +281,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 
 // One mailbox, no display name, no list: what a member's or hook's address must look like.
 const SINGLE_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
-
-interface SmtpServer {
-  host: string;
-  port: number;
-  secure: boolean;
-  requireTLS?: boolean;
-  ignoreTLS?: boolean;
-  tls?: { rejectUnauthorized: boolean };
-  auth?: { user: string; pass: string };
-}
-
-function parseSmtpUrl(smtpUrl: string): SmtpServer {
-  let url: URL;
-  try {
-    url = new URL(smtpUrl);
-  } catch {
-    throw new Error('The SMTP URL is not a valid URL (expected smtp://user:pass@host:port).');
-  }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
-    throw new Error(`The SMTP URL must start with smtp:// or smtps://, not ${url.protocol}//.`);
-  }
-  const secure = url.protocol === 'smtps:';
-  // URL keeps an IPv6 host in brackets; sockets want it bare.
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw new Error('The SMTP URL has no host.');
-  const server: SmtpServer = { host, port: url.port ? Number(url.port) : secure ? 465 : 587, secure };
-  if (url.username !== '' || url.password !== '') {
-    server.auth = { user: percentDecode(url.username), pass: percentDecode(url.password) };
-  }
-  for (const [key, value] of url.searchParams) {
-    if (value !== 'true' && value !== 'false') {
-      throw new Error(`The SMTP URL option ${key} must be true or false.`);
-    }
-    const flag = value === 'true';
-    if (key === 'requireTLS') server.requireTLS = flag;
-    else if (key === 'ignoreTLS') server.ignoreTLS = flag;
-    else if (key === 'tls.rejectUnauthorized') server.tls = { rejectUnauthorized: flag };
-    else
-      throw new Error(
-        `The SMTP URL has an unknown option ${key} (known: requireTLS, ignoreTLS, tls.rejectUnauthorized).`,
-      );
-  }
-  return server;
-}
-
-function percentDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
-/**
- * Removes the SMTP password from server replies, in the forms a confused server could echo:
- * as is, percent-encoded, base64, and inside an AUTH PLAIN blob. Passwords under 4 characters
- * are left alone: replacing them would shred reply codes and words, and leak nothing anyway.
- */
-function redactor(auth: { user: string; pass: string } | undefined): (text: string) => string {
-  const pass = auth?.pass ?? '';
-  if (auth === undefined || pass.length < 4) return (text) => text;
-  const forms = [
-    pass,
-    encodeURIComponent(pass),
-    Buffer.from(pass).toString('base64'),
-    Buffer.from(`\u0000${auth.user}\u0000${pass}`).toString('base64'),
-  ].sort((a, b) => b.length - a.length);
-  return (text) => forms.reduce((result, form) => result.split(form).join('[redacted]'), text);
-}
 
 function messageIdDomain(publicUrl: string): string {
   try {
