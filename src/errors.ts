@@ -111,7 +111,10 @@ const DEFINITIONS = {
     422,
     'Hook "%s" names applications or add-ons; the hooks of an application\'s settings are scoped to that application alone, so leave both out.',
   ],
-  CLARION_ERR_SETTINGS_COPY_TO_SELF: [422, 'Application "%s" is both the source and a target of the copy; list only other applications.'],
+  CLARION_ERR_SETTINGS_COPY_TO_SELF: [
+    422,
+    'Application "%s" is both the source and a target of the copy; list only other applications.',
+  ],
   CLARION_ERR_HOOK_TEST_UNKNOWN_TYPE: [
     422,
     'Cannot send a test "%s" event: the type is not in the catalog (GET /v1/event-types lists them).',
