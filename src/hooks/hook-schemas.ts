@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { WEBHOOK_BODY_FORMATS } from './hook-kinds.ts';
 
 /**
  * The request bodies of the hooks API, one object per kind (`additionalProperties: false`), so a
@@ -20,9 +21,14 @@ const Recipients = Type.Union([
   Type.Literal('members'),
   Type.Array(Type.String({ format: 'email', maxLength: 320 }), { minItems: 1 }),
 ]);
-const WebhookFormat = Type.Union([Type.Literal('raw'), Type.Literal('slack'), Type.Literal('flowdock')], {
-  description: 'raw: the event as the seeds send it; slack / flowdock: a body those services accept',
-});
+const WebhookFormat = Type.Union(
+  WEBHOOK_BODY_FORMATS.map((format) => Type.Literal(format)),
+  {
+    description:
+      'raw: the event as the seeds send it; slack / flowdock: a body those services accept; ' +
+      'standard: the Standard Webhooks envelope {type, timestamp, data}',
+  },
+);
 const SlackUrl = Type.String({
   minLength: 1,
   maxLength: 2048,
