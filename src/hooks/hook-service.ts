@@ -19,6 +19,14 @@ import {
   type HookSettingsInput,
 } from './hook-kinds.ts';
 import type { HookSettingsCodec } from './hook-settings.ts';
+import {
+  DEFAULT_OVERLAP_SECONDS,
+  MAX_OVERLAP_SECONDS,
+  MAX_PREVIOUS_SECRETS,
+  rotateSigningSecrets,
+  storedSigningSecrets,
+  type StoredSigningSecret,
+} from './webhook-secrets.ts';
 
 export type { HookSettingsInput } from './hook-kinds.ts';
 
@@ -107,6 +115,34 @@ export class HookService {
     return updated;
   }
 
+  /**
+   * Gives a webhook a new signing secret, returned here and never again. The previous ones keep
+   * signing beside it until the overlap ends (see `rotateSigningSecrets`), so receivers can switch
+   * without missing a verified message. Expired secrets are dropped from storage now.
+   */
+  async rotateSecret(
+    hook: HookRecord,
+    overlapSeconds: number = DEFAULT_OVERLAP_SECONDS,
+  ): Promise<{ hook: HookRecord; secret: string }> {
+    if (hook.kind !== 'webhook') throw new ClarionError('CLARION_ERR_HOOK_NOT_WEBHOOK', hook.id, hook.kind);
+    if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
+      throw new ClarionError('CLARION_ERR_HOOK_SECRET_OVERLAP_INVALID', MAX_OVERLAP_SECONDS, overlapSeconds);
+    }
+    const { clock, codec, store } = this.deps;
+    const now = clock.now();
+    const secret = generateWebhookSecret();
+    const secrets = rotateSigningSecrets(
+      storedSigningSecrets(hook.settings['secrets']),
+      codec.sealValue(secret),
+      now,
+      overlapSeconds,
+    );
+    if (secrets === null) throw new ClarionError('CLARION_ERR_HOOK_SECRET_LIMIT', hook.id, MAX_PREVIOUS_SECRETS);
+    const updated: HookRecord = { ...hook, settings: { ...hook.settings, secrets }, updated_at: now };
+    await store.hooks.replace(updated);
+    return { hook: updated, secret };
+  }
+
   /** The per-event toggles of a hook: every catalog type, on or off, and the filter entry that decides. */
   eventToggles(hook: HookRecord): EventToggle[] {
     return eventToggles(hook.events, this.deps.catalog.listTypes());
@@ -166,7 +202,8 @@ export class HookService {
       case 'webhook': {
         const url = await this.checkUrl(input.url);
         const secret = generateWebhookSecret();
-        return { settings: { url: url.toString(), format: input.format ?? 'raw', secrets: [secret] }, secret };
+        const secrets: StoredSigningSecret[] = [{ secret, expires_at: null }];
+        return { settings: { url: url.toString(), format: input.format ?? 'raw', secrets }, secret };
       }
       case 'email':
         return { settings: { to: input.to }, secret: undefined };

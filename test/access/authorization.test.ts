@@ -85,6 +85,7 @@ const TABLE: Readonly<Record<string, Row>> = {
   'GET /v1/organizations/{org}/hooks/{hook}/events': MEMBERS_NOT_FINANCE,
   'PUT /v1/organizations/{org}/hooks/{hook}/events/{type}': OWNERS_ADMINS,
   'POST /v1/organizations/{org}/hooks/{hook}/test': OWNERS_ADMINS,
+  'POST /v1/organizations/{org}/hooks/{hook}/secret/rotate': OWNERS_ADMINS,
   'POST /v1/events': PLATFORM_ONLY,
   'GET /v1/organizations/{org}/events': MEMBERS_NOT_FINANCE,
   'GET /v1/organizations/{org}/events/{id}': MEMBERS_NOT_FINANCE,

@@ -104,7 +104,7 @@ for (const kind of STORE_KINDS) {
       const row = await t.clarion.store.hooks.get('acme', flowdock.body.id);
       assert.ok(!JSON.stringify(row!.settings).includes('flow-secret'));
 
-      for (const format of ['raw', 'slack', 'flowdock']) {
+      for (const format of ['raw', 'slack', 'flowdock', 'standard']) {
         const webhook = await t.json('POST', `${ORG}/hooks`, {
           name: `Webhook ${format}`,
           kind: 'webhook',
@@ -115,7 +115,8 @@ for (const kind of STORE_KINDS) {
         assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
         assert.equal(webhook.body.format, format);
         assert.match(webhook.body.secret, /^whsec_/);
-        assert.equal(webhook.body.secrets, undefined);
+        // The signing secrets are listed redacted, with when each stops signing.
+        assert.deepEqual(webhook.body.secrets, [{ secret: '[redacted]', expires_at: null }]);
       }
     });
 
