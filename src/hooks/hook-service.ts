@@ -129,18 +129,31 @@ export class HookService {
       throw new ClarionError('CLARION_ERR_HOOK_SECRET_OVERLAP_INVALID', MAX_OVERLAP_SECONDS, overlapSeconds);
     }
     const { clock, codec, store } = this.deps;
-    const now = clock.now();
     const secret = generateWebhookSecret();
-    const secrets = rotateSigningSecrets(
-      storedSigningSecrets(hook.settings['secrets']),
-      codec.sealValue(secret),
-      now,
-      overlapSeconds,
-    );
-    if (secrets === null) throw new ClarionError('CLARION_ERR_HOOK_SECRET_LIMIT', hook.id, MAX_PREVIOUS_SECRETS);
-    const updated: HookRecord = { ...hook, settings: { ...hook.settings, secrets }, updated_at: now };
-    await store.hooks.replace(updated);
-    return { hook: updated, secret };
+    const sealed = codec.sealValue(secret);
+    let current = hook;
+    // Compare-and-set: a rotation that raced another one starts again from what that one stored.
+    for (let round = 0; round < 5; round++) {
+      const now = clock.now();
+      const secrets = rotateSigningSecrets(
+        storedSigningSecrets(current.settings['secrets']),
+        sealed,
+        now,
+        overlapSeconds,
+      );
+      if (secrets === null) {
+        throw new ClarionError('CLARION_ERR_HOOK_SECRET_LIMIT', hook.id, MAX_PREVIOUS_SECRETS);
+      }
+      const settings = { ...current.settings, secrets };
+      if (await store.hooks.replaceSettingsIf(current, current.settings, settings, now)) {
+        return { hook: { ...current, settings, updated_at: now }, secret };
+      }
+      const reread = await store.hooks.get(hook.organization_id, hook.id);
+      if (!reread) throw new ClarionError('CLARION_ERR_HOOK_NOT_FOUND', hook.id, hook.organization_id);
+      current = reread;
+    }
+    // Five lost races in a row: something rewrites the hook continuously; let the caller retry.
+    throw new Error(`could not rotate the secret of hook ${hook.id}: it kept changing`);
   }
 
   /** The per-event toggles of a hook: every catalog type, on or off, and the filter entry that decides. */

@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { FakeClock } from '../../src/clock.ts';
+import { HookService } from '../../src/hooks/hook-service.ts';
+import { HookSettingsCodec } from '../../src/hooks/hook-settings.ts';
+import { SecretBox } from '../../src/security/secret-box.ts';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../helpers/http-receiver.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestClarion, type TestClarion } from '../helpers/test-clarion.ts';
@@ -172,6 +175,31 @@ for (const kind of STORE_KINDS) {
       assert.ok(a.body.secret !== b.body.secret);
     });
 
+    it('keeps both new secrets when two rotations race', async () => {
+      await rotate({ overlap_seconds: 0 });
+      // The race made deterministic: a service that read the hook before the API rotated it.
+      const stale = await t.clarion.store.hooks.get('acme', hookId);
+      const a = await rotate({ overlap_seconds: 600 });
+      assert.equal(a.status, 200, JSON.stringify(a.body));
+      const service = new HookService({
+        store: t.clarion.store,
+        clock,
+        codec: new HookSettingsCodec(new SecretBox(t.clarion.config.secretKey!)),
+        // Rotation reads neither the catalog nor DNS.
+        catalog: undefined as never,
+        resolver: undefined as never,
+        allowPrivateTargets: true,
+      });
+      const b = await service.rotateSecret(stale!, 600);
+
+      const read = await t.json('GET', `${ORG}/hooks/${hookId}`);
+      // The one before both, then each racer's secret: three sign, none was lost.
+      assert.equal(read.body.secrets.length, 3, JSON.stringify(read.body));
+      const request = await deliverEvent('after-race');
+      assert.ok(signedWith(a.body.secret, request), "the first racer's secret signs");
+      assert.ok(signedWith(b.secret, request), "the second racer's secret signs");
+    });
+
     it('refuses an overlap outside 0 to 7 days with CLARION_ERR_HOOK_SECRET_OVERLAP_INVALID', async () => {
       for (const overlap of [-1, 7 * 24 * 3600 + 1]) {
         const refused = await rotate({ overlap_seconds: overlap });
@@ -194,7 +222,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('refuses a rotation that would leave more than 10 previous secrets signing', async () => {
-      // Two previous secrets sign now (from the capping test); fill up to ten.
+      // Two previous secrets sign now (from the race test); fill up to ten.
       for (let i = 0; i < 8; i++) assert.equal((await rotate({ overlap_seconds: 600 })).status, 200);
       const refused = await rotate({ overlap_seconds: 600 });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
