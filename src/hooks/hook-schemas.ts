@@ -211,10 +211,12 @@ const ReportFields = {
   response_excerpt: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
   latency_ms: Type.Integer(),
+  delivery_id: Type.String({ description: 'The delivery in the log that records this send' }),
 };
 
 export const TestSendResponse = Type.Object({
   event_type: Type.String(),
+  event_id: Type.String({ description: 'The stored test event (its data has "test": true)' }),
   ...ReportFields,
   recipients: Type.Optional(
     Type.Array(Type.Object({ address: Type.String(), ...ReportFields }), {

@@ -302,7 +302,8 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       config: { access: 'hooks.write' },
       schema: {
         tags: ['hooks'],
-        summary: 'Send a test event through the hook now and answer what the receiver said (nothing is stored)',
+        summary:
+          'Send a test event through the hook now and answer what the receiver said (recorded in the delivery log)',
         params: HookParams,
         body: TestSendRequest,
         response: { 200: TestSendResponse, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
