@@ -59,7 +59,7 @@ describe('webhook signing secrets', () => {
   });
 
   it(`refuses (null) a rotation that would leave more than ${MAX_PREVIOUS_SECRETS} previous secrets signing`, () => {
-    const stored = Array.from({ length: MAX_PREVIOUS_SECRETS }, (_, i) => ({
+    const stored: StoredSigningSecret[] = Array.from({ length: MAX_PREVIOUS_SECRETS }, (_, i) => ({
       secret: `s${i}`,
       expires_at: NOW + HOUR,
     }));
