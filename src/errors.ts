@@ -127,6 +127,15 @@ const DEFINITIONS = {
     409,
     'Hook "%s" writes to the organization\'s members, and it has no owner to send the test to; call as a member to receive it yourself.',
   ],
+  CLARION_ERR_HOOK_NOT_WEBHOOK: [409, 'Hook "%s" is a %s hook: only webhooks have a signing secret to rotate.'],
+  CLARION_ERR_HOOK_SECRET_OVERLAP_INVALID: [
+    422,
+    '"overlap_seconds" must be a whole number of seconds from 0 to %s (7 days); got %s.',
+  ],
+  CLARION_ERR_HOOK_SECRET_LIMIT: [
+    409,
+    'Hook "%s" already has %s previous secrets still signing; wait until one expires, or rotate with {"overlap_seconds": 0} to stop them all now.',
+  ],
   // Events
   CLARION_ERR_EVENT_UNKNOWN_TYPE: [422, 'Event type "%s" is not in the catalog (GET /v1/event-types lists them).'],
   CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION: [

@@ -1,3 +1,5 @@
+import { WEBHOOK_FORMATS, type WebhookFormat } from '../channels/webhook/webhook-format.ts';
+
 /**
  * The kinds of hook and the settings each takes (product.md section 2). Routing sends a hook's
  * deliveries through the channel named after its kind (`deliveries.channel = hook.kind`), so a
@@ -7,9 +9,12 @@
 export const HOOK_KINDS = ['webhook', 'email', 'slack', 'hipchat', 'flowdock'] as const;
 export type HookKind = (typeof HOOK_KINDS)[number];
 
-/** The bodies a webhook can carry: Clarion's own `raw`, or one Slack / Flowdock receivers accept. */
-export const WEBHOOK_BODY_FORMATS = ['raw', 'slack', 'flowdock'] as const;
-export type WebhookBodyFormat = (typeof WEBHOOK_BODY_FORMATS)[number];
+/**
+ * The bodies a webhook can carry (`raw`, `slack`, `flowdock`, `standard`): the webhook channel's
+ * own list, so the API accepts exactly the formats the channel renders.
+ */
+export const WEBHOOK_BODY_FORMATS = WEBHOOK_FORMATS;
+export type WebhookBodyFormat = WebhookFormat;
 
 /** Where a Hipchat hook posts when it names no server (Hipchat Cloud; self-hosted installs set theirs). */
 export const HIPCHAT_DEFAULT_SERVER_URL = 'https://api.hipchat.com';

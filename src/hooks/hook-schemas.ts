@@ -1,4 +1,6 @@
-import { Type } from 'typebox';
+import { Type, type TLiteral } from 'typebox';
+import { WEBHOOK_BODY_FORMATS, type WebhookBodyFormat } from './hook-kinds.ts';
+import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from './webhook-secrets.ts';
 
 /**
  * The request bodies of the hooks API, one object per kind (`additionalProperties: false`), so a
@@ -20,9 +22,18 @@ const Recipients = Type.Union([
   Type.Literal('members'),
   Type.Array(Type.String({ format: 'email', maxLength: 320 }), { minItems: 1 }),
 ]);
-const WebhookFormat = Type.Union([Type.Literal('raw'), Type.Literal('slack'), Type.Literal('flowdock')], {
-  description: 'raw: the event as the seeds send it; slack / flowdock: a body those services accept',
-});
+// From the one list of formats; the cast keeps the literal type that `map` loses.
+const WebhookFormat = Type.Union(
+  WEBHOOK_BODY_FORMATS.map((format) => Type.Literal(format)) as unknown as [
+    TLiteral<WebhookBodyFormat>,
+    ...TLiteral<WebhookBodyFormat>[],
+  ],
+  {
+    description:
+      'raw: the event as the seeds send it; slack / flowdock: a body those services accept; ' +
+      'standard: the Standard Webhooks envelope {type, timestamp, data}',
+  },
+);
 const SlackUrl = Type.String({
   minLength: 1,
   maxLength: 2048,
@@ -143,7 +154,29 @@ export const HookSettingsFields = {
   token: Type.Optional(Type.String({ description: '"[redacted]"' })),
   room: Type.Optional(Type.String()),
   flow_token: Type.Optional(Type.String({ description: '"[redacted]"' })),
+  secrets: Type.Optional(
+    Type.Array(
+      Type.Object({
+        secret: Type.Literal('[redacted]'),
+        expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+          description: 'When it stops signing; null for the current secret',
+        }),
+      }),
+      { description: 'webhook: the signing secrets that sign now (more than one during a rotation)' },
+    ),
+  ),
 };
+
+export const RotateSecretRequest = Type.Object(
+  {
+    overlap_seconds: Type.Optional(
+      Type.Integer({
+        description: `How long the previous secrets keep signing beside the new one: 0 (stop now) to ${MAX_OVERLAP_SECONDS}; default ${DEFAULT_OVERLAP_SECONDS}`,
+      }),
+    ),
+  },
+  closed,
+);
 
 export const EventToggle = Type.Object({
   type: Type.String(),
@@ -178,10 +211,12 @@ const ReportFields = {
   response_excerpt: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
   latency_ms: Type.Integer(),
+  delivery_id: Type.String({ description: 'The delivery in the log that records this send' }),
 };
 
 export const TestSendResponse = Type.Object({
   event_type: Type.String(),
+  event_id: Type.String({ description: 'The stored test event (its data has "test": true)' }),
   ...ReportFields,
   recipients: Type.Optional(
     Type.Array(Type.Object({ address: Type.String(), ...ReportFields }), {

@@ -19,6 +19,14 @@ import {
   type HookSettingsInput,
 } from './hook-kinds.ts';
 import type { HookSettingsCodec } from './hook-settings.ts';
+import {
+  DEFAULT_OVERLAP_SECONDS,
+  MAX_OVERLAP_SECONDS,
+  MAX_PREVIOUS_SECRETS,
+  rotateSigningSecrets,
+  storedSigningSecrets,
+  type StoredSigningSecret,
+} from './webhook-secrets.ts';
 
 export type { HookSettingsInput } from './hook-kinds.ts';
 
@@ -128,6 +136,47 @@ export class HookService {
     return updated;
   }
 
+  /**
+   * Gives a webhook a new signing secret, returned here and never again. The previous ones keep
+   * signing beside it until the overlap ends (see `rotateSigningSecrets`), so receivers can switch
+   * without missing a verified message. Expired secrets are dropped from storage now.
+   */
+  async rotateSecret(
+    hook: HookRecord,
+    overlapSeconds: number = DEFAULT_OVERLAP_SECONDS,
+  ): Promise<{ hook: HookRecord; secret: string }> {
+    if (hook.kind !== 'webhook') throw new ClarionError('CLARION_ERR_HOOK_NOT_WEBHOOK', hook.id, hook.kind);
+    if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
+      throw new ClarionError('CLARION_ERR_HOOK_SECRET_OVERLAP_INVALID', MAX_OVERLAP_SECONDS, overlapSeconds);
+    }
+    const { clock, codec, store } = this.deps;
+    const secret = generateWebhookSecret();
+    const sealed = codec.sealValue(secret);
+    let current = hook;
+    // Compare-and-set: a rotation that raced another one starts again from what that one stored.
+    for (let round = 0; round < 5; round++) {
+      const now = clock.now();
+      const secrets = rotateSigningSecrets(
+        storedSigningSecrets(current.settings['secrets']),
+        sealed,
+        now,
+        overlapSeconds,
+      );
+      if (secrets === null) {
+        throw new ClarionError('CLARION_ERR_HOOK_SECRET_LIMIT', hook.id, MAX_PREVIOUS_SECRETS);
+      }
+      const settings = { ...current.settings, secrets };
+      if (await store.hooks.replaceSettingsIf(current, current.settings, settings, now)) {
+        return { hook: { ...current, settings, updated_at: now }, secret };
+      }
+      const reread = await store.hooks.get(hook.organization_id, hook.id);
+      if (!reread) throw new ClarionError('CLARION_ERR_HOOK_NOT_FOUND', hook.id, hook.organization_id);
+      current = reread;
+    }
+    // Five lost races in a row: something rewrites the hook continuously; let the caller retry.
+    throw new Error(`could not rotate the secret of hook ${hook.id}: it kept changing`);
+  }
+
   /** The per-event toggles of a hook: every catalog type, on or off, and the filter entry that decides. */
   eventToggles(hook: HookRecord): EventToggle[] {
     return eventToggles(hook.events, this.deps.catalog.listTypes());
@@ -187,7 +236,8 @@ export class HookService {
       case 'webhook': {
         const url = await this.checkUrl(input.url);
         const secret = generateWebhookSecret();
-        return { settings: { url: url.toString(), format: input.format ?? 'raw', secrets: [secret] }, secret };
+        const secrets: StoredSigningSecret[] = [{ secret, expires_at: null }];
+        return { settings: { url: url.toString(), format: input.format ?? 'raw', secrets }, secret };
       }
       case 'email':
         return { settings: { to: input.to }, secret: undefined };

@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { TraceEntry } from '../routing/route-event.ts';
 import { expandSkip, type StoredSkip } from '../routing/stored-trace.ts';
-import type { Database, EventsTable } from './schema.ts';
+import type { Database, DeliveriesTable, EventsTable } from './schema.ts';
 import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 export type EventRow = Selectable<EventsTable>;
@@ -21,6 +21,30 @@ export class EventRepository {
       .returning('value')
       .executeTakeFirstOrThrow();
     return Number(row.value);
+  }
+
+  /**
+   * Stores one event and its deliveries, made outside routing (a hook's test send), in one
+   * transaction that takes the event's sequence number; returns that number.
+   */
+  async insertWithDeliveries(
+    event: Omit<Insertable<EventsTable>, 'seq'>,
+    deliveries: readonly Omit<Insertable<DeliveriesTable>, 'event_seq'>[],
+  ): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const seq = await this.reserveSequence(1, trx);
+      await trx
+        .insertInto('events')
+        .values({ ...event, seq })
+        .execute();
+      if (deliveries.length > 0) {
+        await trx
+          .insertInto('deliveries')
+          .values(deliveries.map((delivery) => ({ ...delivery, event_seq: seq })))
+          .execute();
+      }
+      return seq;
+    });
   }
 
   get(organizationId: string, id: string): Promise<EventRow | undefined> {

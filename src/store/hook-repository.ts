@@ -100,6 +100,27 @@ export class HookRepository {
       .execute();
   }
 
+  /**
+   * Replaces a hook's settings only if they are still exactly `expected` (compare-and-set), and
+   * says whether it did. Sealed values carry a random IV, so equal text means nothing changed
+   * them meanwhile: two concurrent secret rotations cannot both win and lose one's new secret.
+   */
+  async replaceSettingsIf(
+    hook: Pick<HookRecord, 'organization_id' | 'id'>,
+    expected: Record<string, unknown>,
+    settings: Record<string, unknown>,
+    now: number,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('hooks')
+      .set({ settings: JSON.stringify(settings), updated_at: now })
+      .where('organization_id', '=', hook.organization_id)
+      .where('id', '=', hook.id)
+      .where('settings', '=', JSON.stringify(expected))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async delete(organizationId: string, id: string, now: number): Promise<boolean> {
     return this.db.transaction().execute((trx) => this.deleteIn(trx, organizationId, id, now));
   }

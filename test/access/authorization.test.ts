@@ -85,6 +85,7 @@ const TABLE: Readonly<Record<string, Row>> = {
   'GET /v1/organizations/{org}/hooks/{hook}/events': MEMBERS_NOT_FINANCE,
   'PUT /v1/organizations/{org}/hooks/{hook}/events/{type}': OWNERS_ADMINS,
   'POST /v1/organizations/{org}/hooks/{hook}/test': OWNERS_ADMINS,
+  'POST /v1/organizations/{org}/hooks/{hook}/secret/rotate': OWNERS_ADMINS,
   'GET /v1/organizations/{org}/settings': OWNERS_ADMINS,
   'PUT /v1/organizations/{org}/settings': OWNERS_ADMINS,
   'GET /v1/organizations/{org}/applications/{app}/settings': OWNERS_ADMINS,

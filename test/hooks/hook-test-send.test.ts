@@ -1,5 +1,6 @@
 // "Send a test event": one sample event goes through the hook's channel at once, to real local
-// receivers, and the answer says what the receiver said. Nothing is stored as a delivery.
+// receivers, and the answer says what the receiver said; the send is recorded in the delivery
+// log (the event, a delivery per receiver, its one attempt) with the same answer.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
@@ -7,6 +8,7 @@ import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.t
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestClarion, type TestClarion } from '../helpers/test-clarion.ts';
+import { TEST_SEND_REASON } from '../../src/hooks/hook-test-sender.ts';
 
 const ORG = '/v1/organizations/acme';
 
@@ -43,12 +45,26 @@ for (const kind of STORE_KINDS) {
       await smtp.close();
     });
 
-    async function countDeliveries(): Promise<number> {
-      const row = await t.clarion.store.db
-        .selectFrom('deliveries')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+    /**
+     * Checks that the delivery log records `report` (one receiver's part of a test answer) as a
+     * finished delivery of `hookId` with one attempt holding the same answer; returns it.
+     */
+    async function assertLogged(report: any, hookId: string, status: string): Promise<any> {
+      const logged = await t.json('GET', `/v1/deliveries/${report.delivery_id}`);
+      assert.equal(logged.status, 200, JSON.stringify(logged.body));
+      assert.equal(logged.body.hook, hookId);
+      assert.equal(logged.body.status, status);
+      assert.equal(logged.body.attempts, 1);
+      assert.equal(logged.body.reason, TEST_SEND_REASON);
+      assert.equal(logged.body.last_status_code, report.status_code);
+      assert.equal(logged.body.attempts_log.length, 1);
+      const [attempt] = logged.body.attempts_log;
+      assert.equal(attempt.outcome, report.outcome);
+      assert.equal(attempt.status_code, report.status_code);
+      assert.equal(attempt.response_excerpt, report.response_excerpt);
+      assert.equal(attempt.error, report.error);
+      assert.equal(attempt.latency_ms, report.latency_ms);
+      return logged.body;
     }
 
     it('sends a signed raw sample to a webhook answering 200 and reports outcome sent', async () => {
@@ -62,7 +78,6 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(hook.status, 201);
       const before = receiver.requests.length;
-      const deliveriesBefore = await countDeliveries();
 
       const answer = await t.json('POST', `${ORG}/hooks/${hook.body.id}/test`);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -83,7 +98,20 @@ for (const kind of STORE_KINDS) {
       }) as Record<string, unknown>;
       assert.equal(payload['event_type'], 'account.provision.ok');
       assert.equal(payload['test'], true);
-      assert.equal(await countDeliveries(), deliveriesBefore, 'a test send is not stored as a delivery');
+
+      const logged = await assertLogged(answer.body, hook.body.id, 'sent');
+      // The receiver deduplicates on webhook-id: it is the logged delivery's id.
+      assert.equal(request.headers['webhook-id'], answer.body.delivery_id);
+      assert.equal(logged.event.id, answer.body.event_id);
+      assert.equal(request.headers['clarion-event-seq'], String(logged.event.seq));
+      const event = await t.json('GET', `${ORG}/events/${answer.body.event_id}`);
+      assert.equal(event.status, 200, JSON.stringify(event.body));
+      assert.equal(event.body.data.test, true);
+      const listed = await t.json('GET', `${ORG}/deliveries?hook=${hook.body.id}`);
+      assert.deepEqual(
+        listed.body.data.map((d: { id: string }) => d.id),
+        [answer.body.delivery_id],
+      );
     });
 
     it('reports retry with the status and excerpt when the receiver answers 500', async () => {
@@ -103,6 +131,33 @@ for (const kind of STORE_KINDS) {
       assert.equal(receiver.requests.at(-1)!.headers['clarion-event-type'], 'stack.redeploy.fail');
       // A 5xx on a test leaves the hook as it was.
       assert.equal((await t.json('GET', `${ORG}/hooks/${hook.body.id}`)).body.enabled, true);
+      // One attempt finishes a test delivery: it is failed in the log, not scheduled again.
+      const logged = await assertLogged(answer.body, hook.body.id, 'failed');
+      assert.equal(logged.next_attempt_at, null);
+    });
+
+    it('logs a 410 as gone without disabling the hook, and the logged delivery can be re-sent', async () => {
+      receiver.setHandler(() => ({ status: 410, body: 'no such endpoint' }));
+      const hook = await t.json('POST', `${ORG}/hooks`, {
+        name: 'Gone',
+        kind: 'webhook',
+        url: `${receiver.url}/gone`,
+        format: 'slack',
+        events: ['job.fail'],
+      });
+      const answer = await t.json('POST', `${ORG}/hooks/${hook.body.id}/test`);
+      assert.equal(answer.body.outcome, 'gone', JSON.stringify(answer.body));
+      await assertLogged(answer.body, hook.body.id, 'gone');
+      assert.equal((await t.json('GET', `${ORG}/hooks/${hook.body.id}`)).body.enabled, true);
+
+      // The stored event and delivery are whole: the worker re-sends the same test event.
+      receiver.setHandler(() => ({ status: 200, body: 'ok' }));
+      const before = receiver.requests.length;
+      const retried = await t.json('POST', `/v1/deliveries/${answer.body.delivery_id}/retry`);
+      assert.equal(retried.status, 202, JSON.stringify(retried.body));
+      const [again] = (await receiver.waitFor(before + 1)).slice(before);
+      assert.equal(again!.headers['webhook-id'], answer.body.delivery_id);
+      assert.equal(JSON.parse(again!.body).text, JSON.parse(receiver.requests[before - 1]!.body).text);
     });
 
     it('reports failed "not configured" for a kind whose channel this server lacks', async () => {
@@ -118,6 +173,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(answer.body.outcome, 'failed');
       assert.equal(answer.body.status_code, null);
       assert.equal(answer.body.error, 'the slack channel is not configured on this server');
+      await assertLogged(answer.body, hook.body.id, 'failed');
     });
 
     it('e-mails the listed addresses of an e-mail hook, one report each', async () => {
@@ -146,6 +202,12 @@ for (const kind of STORE_KINDS) {
           .sort(),
         ['oncall@acme.test', 'pager@acme.test'],
       );
+      // One logged delivery per address, each with its own report.
+      for (const recipient of answer.body.recipients) {
+        const logged = await assertLogged(recipient, hook.body.id, 'sent');
+        assert.equal(logged.address, recipient.address);
+        assert.equal(logged.channel, 'email');
+      }
     });
 
     it('an e-mail hook to members writes to the owners when the platform calls, to the caller when a member does', async () => {

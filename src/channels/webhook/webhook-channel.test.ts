@@ -128,6 +128,41 @@ describe('WebhookChannel', () => {
     assert.throws(() => new Webhook(generateWebhookSecret()).verify(request!.body, webhookHeaders(request!)));
   });
 
+  it('signs only with the secrets still current at the attempt, as stored with their expiry', async () => {
+    const [expired, current, overlapping] = [generateWebhookSecret(), generateWebhookSecret(), generateWebhookSecret()];
+    const target = await receiver();
+    const options = sendOptions();
+    const secrets = [
+      { secret: expired, expires_at: options.now },
+      { secret: overlapping, expires_at: options.now + 1 },
+      { secret: current, expires_at: null },
+    ];
+    const report = await channel.send(message({}, { url: target.url, secrets }), options);
+
+    assert.deepEqual(report.outcome, { status: 'sent' });
+    const [request] = await target.waitFor(1);
+    assert.equal((request!.headers['webhook-signature'] as string).split(' ').length, 2);
+    for (const secret of [overlapping, current]) {
+      assert.doesNotThrow(() => new Webhook(secret).verify(request!.body, webhookHeaders(request!)));
+    }
+    assert.throws(() => new Webhook(expired).verify(request!.body, webhookHeaders(request!)));
+  });
+
+  it('fails without sending or quoting a secret when every stored secret has expired', async () => {
+    const target = await receiver();
+    const secret = generateWebhookSecret();
+    const options = sendOptions();
+    const report = await channel.send(
+      message({}, { url: target.url, secrets: [{ secret, expires_at: options.now - 1 }] }),
+      options,
+    );
+
+    assert.deepEqual(report.outcome, { status: 'failed' });
+    assert.match(report.error ?? '', /expired/);
+    assert.ok(!(report.error ?? '').includes(secret.slice(6)));
+    assert.equal(target.requests.length, 0);
+  });
+
   it('keeps webhook-id equal to the delivery id across attempts while clarion-attempt counts', async () => {
     const target = await receiver();
     const settings = { url: target.url };
@@ -298,7 +333,12 @@ describe('WebhookChannel', () => {
     ['a missing url', { url: undefined }, /"url"/],
     ['a url that is not a URL', { url: 'not a url/SECRETSECRET' }, /"url"/],
     ['a non-http url', { url: 'ftp://127.0.0.1/SECRETSECRET' }, /http/],
-    ['an unknown format', { format: 'xml' }, /"format" must be one of raw/],
+    ['an unknown format', { format: 'xml' }, /"format" must be one of raw, slack, flowdock, standard/],
+    [
+      'a secret whose expiry is not a time',
+      { secrets: [{ secret: generateWebhookSecret(), expires_at: 'tomorrow' }] },
+      /secret #1 has an expiry that is not a time/,
+    ],
     ['no secrets', { secrets: [] }, /"secrets"/],
     ['secrets that are not a list', { secrets: 'whsec_abc' }, /"secrets"/],
     ['a secret without the whsec_ prefix', { secrets: ['c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0'] }, /secret #1 .*whsec_/],

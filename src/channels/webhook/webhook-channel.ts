@@ -6,14 +6,17 @@ import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
 import { WEBHOOK_FORMATS, isWebhookFormat, renderWebhookBody } from './webhook-format.ts';
 import type { WebhookFormat } from './webhook-format.ts';
 import { TargetRedactor } from './webhook-redaction.ts';
-import { describeSecretProblem, WebhookSigner } from './webhook-signature.ts';
+import { describeSecretProblem, WebhookSigner, type SigningSecret } from './webhook-signature.ts';
 
 /** A webhook hook's decrypted settings, as `ChannelMessage.settings` carries them. */
 export interface WebhookSettings {
   readonly url: string;
   readonly format: WebhookFormat;
-  /** `whsec_` secrets; each one signs, so a rotation keeps the old one until receivers switch. */
-  readonly secrets: readonly string[];
+  /**
+   * `whsec_` secrets; each one signs until its `expiresAt`, so a rotation keeps the old one
+   * signing beside the new one until receivers switch.
+   */
+  readonly secrets: readonly SigningSecret[];
 }
 
 export interface WebhookChannelOptions {
@@ -61,11 +64,20 @@ export function parseWebhookSettings(
   if (!Array.isArray(secrets) || secrets.length === 0) {
     return { ok: false, error: 'webhook settings: "secrets" must be a non-empty list of whsec_ secrets' };
   }
-  for (const [index, secret] of secrets.entries()) {
+  const signing: SigningSecret[] = [];
+  for (const [index, entry] of (secrets as unknown[]).entries()) {
+    // Stored as {secret, expires_at}; hooks created before rotation existed hold bare strings.
+    const { secret, expires_at: expiresAt = null } = (
+      typeof entry === 'string' ? { secret: entry } : (entry ?? {})
+    ) as { secret?: unknown; expires_at?: unknown };
     const problem = describeSecretProblem(secret);
     if (problem !== null) return { ok: false, error: `webhook settings: secret #${index + 1} ${problem}` };
+    if (expiresAt !== null && typeof expiresAt !== 'number') {
+      return { ok: false, error: `webhook settings: secret #${index + 1} has an expiry that is not a time` };
+    }
+    signing.push({ secret: secret as string, expiresAt });
   }
-  return { ok: true, settings: { url, format, secrets: secrets as string[] } };
+  return { ok: true, settings: { url, format, secrets: signing } };
 }
 
 /**
@@ -138,9 +150,10 @@ export class WebhookChannel implements Channel {
     const timestamp = Math.floor(now / 1000);
     let signature: string;
     try {
-      signature = signer.sign(message.deliveryId, timestamp, body);
+      signature = signer.sign(message.deliveryId, timestamp, body, now);
     } catch (error) {
-      // A delivery id with a "." cannot be signed unambiguously; resending will not change it.
+      // A delivery id with a "." cannot be signed unambiguously, and settings whose every secret
+      // expired cannot be signed at all: resending will not change either.
       return { outcome: { status: 'failed' }, error: `cannot sign the webhook: ${(error as Error).message}` };
     }
 

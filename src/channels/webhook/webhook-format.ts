@@ -1,7 +1,21 @@
 import type { ChannelEvent, ChannelMessage } from '../channel.ts';
+import type { EventContent } from './formats/event-summary.ts';
+import { formatFlowdock } from './formats/flowdock-body.ts';
+import { formatSlack } from './formats/slack-body.ts';
+import { formatStandard } from './formats/standard-body.ts';
 
-/** The body formats a webhook can send. Later formats join this union and `WEBHOOK_FORMATS`. */
-export type WebhookFormat = 'raw';
+/**
+ * Every body format a webhook can send, the one list: the hooks API validates against it
+ * (`WEBHOOK_BODY_FORMATS` in src/hooks/hook-kinds.ts is this list), and `RENDERERS` below must
+ * have an entry for each, which the compiler checks. Adding a format is one name here and one
+ * renderer there.
+ * - `raw`: the event as the seeds' platforms send it (below).
+ * - `slack`: a Slack incoming-webhook message (formats/slack-body.ts).
+ * - `flowdock`: a Flowdock Messages API activity (formats/flowdock-body.ts).
+ * - `standard`: the Standard Webhooks envelope `{type, timestamp, data}` (formats/standard-body.ts).
+ */
+export const WEBHOOK_FORMATS = ['raw', 'slack', 'flowdock', 'standard'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
 /**
  * The `raw` format (product.md section 2): the fields of `event.data` plus `event_type` and
@@ -22,16 +36,16 @@ export function formatRaw(event: ChannelEvent): string {
  * attempt or hook). Every hook that receives an event therefore gets the same body, which is
  * what lets it be rendered once per event.
  */
-export type WebhookContent = Pick<ChannelMessage, 'event' | 'eventType' | 'organization' | 'application'>;
+export type WebhookContent = EventContent;
 
 // One renderer per format, keyed by the name stored in the hook's settings: adding a format is
-// one entry here (and the union above), never a branch in the channel.
+// one entry here (and the list above), never a branch in the channel.
 const RENDERERS: { readonly [F in WebhookFormat]: (content: WebhookContent) => string } = {
   raw: (content) => formatRaw(content.event),
+  slack: formatSlack,
+  flowdock: formatFlowdock,
+  standard: (content) => formatStandard(content.event),
 };
-
-/** Every format name a webhook's settings may hold. */
-export const WEBHOOK_FORMATS: readonly WebhookFormat[] = Object.keys(RENDERERS) as WebhookFormat[];
 
 /** True when `value` names a format this version can render. */
 export function isWebhookFormat(value: unknown): value is WebhookFormat {

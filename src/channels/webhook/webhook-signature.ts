@@ -31,38 +31,57 @@ export function describeSecretProblem(secret: unknown): string | null {
 }
 
 /**
+ * A signing secret and when it stops signing (epoch ms; null: until it is rotated away). During a
+ * rotation's overlap the previous secret carries the end of the overlap, the new one null.
+ */
+export interface SigningSecret {
+  readonly secret: string;
+  readonly expiresAt: number | null;
+}
+
+/**
  * Signs Standard Webhooks messages with a fixed list of secrets, each checked and decoded once:
  * the channel keeps one signer per hook's settings rather than decoding the secrets per send.
+ * Which of them sign is decided per message, from the time it is signed at: a secret whose
+ * overlap has ended stops signing without the settings (or the signer) changing.
  */
 export class WebhookSigner {
-  readonly #keys: readonly Buffer[];
+  readonly #keys: readonly { readonly key: Buffer; readonly expiresAt: number | null }[];
 
-  /** Throws a TypeError (without quoting any secret) when `secrets` is empty or a secret is malformed. */
-  constructor(secrets: readonly string[]) {
+  /**
+   * A plain string is a secret without expiry. Throws a TypeError (without quoting any secret)
+   * when `secrets` is empty or a secret is malformed.
+   */
+  constructor(secrets: readonly (string | SigningSecret)[]) {
     if (secrets.length === 0) throw new TypeError('at least one secret is needed to sign');
-    this.#keys = secrets.map((secret, index) => {
+    this.#keys = secrets.map((entry, index) => {
+      const { secret, expiresAt } = typeof entry === 'string' ? { secret: entry, expiresAt: null } : entry;
       const problem = describeSecretProblem(secret);
       if (problem !== null) throw new TypeError(`secret #${index + 1} ${problem}`);
-      return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+      return { key: Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64'), expiresAt };
     });
   }
 
   /**
-   * The `webhook-signature` header value for one message: `v1,<base64 HMAC-SHA256>` per secret,
-   * in the order given, separated by single spaces. Signing with every secret is how rotation
-   * overlaps: receivers holding the old or the new secret both find a match.
+   * The `webhook-signature` header value for one message: `v1,<base64 HMAC-SHA256>` per secret
+   * still current at `atMs` (default: the timestamp), in the order given, separated by single
+   * spaces, as the spec has it for rotation: receivers holding the old or the new secret both
+   * find a match.
    *
    * Verifiable with the npm `standardwebhooks` package. Throws a TypeError when `msgId` contains
-   * a `.`, since the signed content would then be ambiguous, or the timestamp is not whole seconds.
+   * a `.`, since the signed content would then be ambiguous, when the timestamp is not whole
+   * seconds, or when every secret has expired (stored settings that lost their current secret).
    */
-  sign(msgId: string, timestampSeconds: number, body: string): string {
+  sign(msgId: string, timestampSeconds: number, body: string, atMs: number = timestampSeconds * 1000): string {
     checkSignedFields(msgId, timestampSeconds);
     const content = `${msgId}.${timestampSeconds}.${body}`;
     let header = '';
-    for (const key of this.#keys) {
+    for (const { key, expiresAt } of this.#keys) {
+      if (expiresAt !== null && expiresAt <= atMs) continue;
       const signature = `v1,${createHmac('sha256', key).update(content, 'utf8').digest('base64')}`;
       header = header === '' ? signature : `${header} ${signature}`;
     }
+    if (header === '') throw new TypeError('every signing secret of the hook has expired');
     return header;
   }
 }

@@ -8,12 +8,14 @@ import {
   HookSettingsFields,
   IdList,
   SetEventToggle,
+  RotateSecretRequest,
   TestSendRequest,
   TestSendResponse,
   UpdateHook,
 } from '../../hooks/hook-schemas.ts';
 import type { HookSettingsCodec } from '../../hooks/hook-settings.ts';
 import { HookTestSender } from '../../hooks/hook-test-sender.ts';
+import { signingAt, storedSigningSecrets } from '../../hooks/webhook-secrets.ts';
 import type { HookRecord } from '../../store/hook-repository.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
@@ -33,7 +35,9 @@ const Hook = Type.Object(
     updated_at: Timestamp,
     ...HookSettingsFields,
     secret: Type.Optional(
-      Type.String({ description: 'The webhook signing secret: only in the answer that creates the hook' }),
+      Type.String({
+        description: 'The new webhook signing secret: only in the answer that creates the hook or rotates its secret',
+      }),
     ),
   },
   { additionalProperties: true, description: "A hook, with its kind's settings (secrets redacted) as further fields" },
@@ -43,14 +47,29 @@ const HookParams = Type.Object({ org: Type.String(), hook: Type.String() });
 const HookTypeParams = Type.Object({ org: Type.String(), hook: Type.String(), type: Type.String() });
 const AppParams = Type.Object({ org: Type.String(), app: Type.String() });
 
-export function serializeHook(hook: HookRecord, codec: HookSettingsCodec) {
+/**
+ * A hook as answers show it: secret settings redacted. A webhook's signing secrets are listed as
+ * `[redacted]` with when each stops signing (null: the current one), leaving out those already
+ * expired at `now`.
+ */
+export function serializeHook(hook: HookRecord, codec: HookSettingsCodec, now: number) {
   const { secrets: _secrets, ...settings } = codec.redact(hook);
+  const signing =
+    hook.kind === 'webhook'
+      ? {
+          secrets: signingAt(storedSigningSecrets(hook.settings['secrets']), now).map((entry) => ({
+            secret: '[redacted]' as const,
+            expires_at: entry.expires_at === null ? null : isoTime(entry.expires_at),
+          })),
+        }
+      : {};
   return {
     id: hook.id,
     organization: hook.organization_id,
     name: hook.name,
     kind: hook.kind,
     ...settings,
+    ...signing,
     events: hook.events,
     applications: hook.applications,
     addons: hook.addons,
@@ -82,7 +101,9 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
     async (request, reply) => {
       await requireOrganization(store, request.params.org);
       const { hook, secret } = await hooks.create(request.params.org, request.body);
-      return reply.status(201).send({ ...serializeHook(hook, hookSettings), ...(secret ? { secret } : {}) });
+      return reply
+        .status(201)
+        .send({ ...serializeHook(hook, hookSettings, clock.now()), ...(secret ? { secret } : {}) });
     },
   );
 
@@ -101,7 +122,10 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
     async (request) => {
       await requireOrganization(store, request.params.org);
       const page = await store.hooks.list(request.params.org, pageRequest(request.query));
-      return { data: page.data.map((hook) => serializeHook(hook, hookSettings)), next_cursor: page.next_cursor };
+      return {
+        data: page.data.map((hook) => serializeHook(hook, hookSettings, clock.now())),
+        next_cursor: page.next_cursor,
+      };
     },
   );
 
@@ -123,7 +147,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
         throw new ClarionError('CLARION_ERR_APPLICATION_NOT_FOUND', application, org);
       }
       const attached = (await store.hooks.allFor(org)).filter((hook) => hook.applications?.includes(application));
-      return { data: attached.map((hook) => serializeHook(hook, hookSettings)) };
+      return { data: attached.map((hook) => serializeHook(hook, hookSettings, clock.now())) };
     },
   );
 
@@ -133,7 +157,8 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       config: { access: 'hooks.read' },
       schema: { tags: ['hooks'], summary: 'Get a hook', params: HookParams, response: { 200: Hook, 404: ErrorBody } },
     },
-    async (request) => serializeHook(await requireHook(request.params.org, request.params.hook), hookSettings),
+    async (request) =>
+      serializeHook(await requireHook(request.params.org, request.params.hook), hookSettings, clock.now()),
   );
 
   app.patch(
@@ -150,7 +175,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
     },
     async (request) => {
       const hook = await requireHook(request.params.org, request.params.hook);
-      return serializeHook(await hooks.update(hook, request.body), hookSettings);
+      return serializeHook(await hooks.update(hook, request.body), hookSettings, clock.now());
     },
   );
 
@@ -171,6 +196,30 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       if (!(await store.hooks.delete(org, hook, clock.now())))
         throw new ClarionError('CLARION_ERR_HOOK_NOT_FOUND', hook, org);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/organizations/:org/hooks/:hook/secret/rotate',
+    {
+      config: { access: 'hooks.write' },
+      schema: {
+        tags: ['hooks'],
+        summary:
+          'Give a webhook a new signing secret (answered once); the previous one keeps signing until the overlap ends',
+        params: HookParams,
+        body: RotateSecretRequest,
+        response: { 200: Hook, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+      // The body is optional: a bare POST (no content) validates as {}.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request) => {
+      const hook = await requireHook(request.params.org, request.params.hook);
+      const rotated = await hooks.rotateSecret(hook, request.body.overlap_seconds);
+      return { ...serializeHook(rotated.hook, hookSettings, clock.now()), secret: rotated.secret };
     },
   );
 
@@ -210,7 +259,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
     async (request, reply) => {
       await requireOrganization(store, request.params.org);
       const hook = await hooks.recreateDefault(request.params.org);
-      return reply.status(201).send(serializeHook(hook, hookSettings));
+      return reply.status(201).send(serializeHook(hook, hookSettings, clock.now()));
     },
   );
 
@@ -253,7 +302,8 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       config: { access: 'hooks.write' },
       schema: {
         tags: ['hooks'],
-        summary: 'Send a test event through the hook now and answer what the receiver said (nothing is stored)',
+        summary:
+          'Send a test event through the hook now and answer what the receiver said (recorded in the delivery log)',
         params: HookParams,
         body: TestSendRequest,
         response: { 200: TestSendResponse, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
