@@ -10,6 +10,7 @@ import { CatalogSync } from './catalog/catalog-sync.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
+import { SlackChannel } from './channels/slack/slack-channel.ts';
 import { WebhookChannel } from './channels/webhook/webhook-channel.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -80,7 +81,10 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const metrics = new Metrics(() => store.queue.depth(clock.now()));
   const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
 
-  const builtIn: Channel[] = [new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs })];
+  const builtIn: Channel[] = [
+    new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs }),
+    new SlackChannel({ http, timeoutMs: config.sendTimeoutMs }),
+  ];
   if (config.smtpUrl !== undefined) {
     builtIn.push(
       new EmailChannel({
