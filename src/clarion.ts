@@ -10,6 +10,8 @@ import { CatalogSync } from './catalog/catalog-sync.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
+import { HipchatChannel } from './channels/hipchat/hipchat-channel.ts';
+import { HipchatTokenCheck } from './channels/hipchat/hipchat-token-check.ts';
 import { SlackChannel } from './channels/slack/slack-channel.ts';
 import { WebhookChannel } from './channels/webhook/webhook-channel.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -84,6 +86,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const builtIn: Channel[] = [
     new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs }),
     new SlackChannel({ http, timeoutMs: config.sendTimeoutMs }),
+    new HipchatChannel({ http, timeoutMs: config.sendTimeoutMs }),
   ];
   if (config.smtpUrl !== undefined) {
     builtIn.push(
@@ -134,6 +137,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     codec: hookSettings,
     resolver,
     allowPrivateTargets: config.allowPrivateTargets,
+    verifiers: { hipchat: new HipchatTokenCheck({ http, timeoutMs: config.sendTimeoutMs }) },
   });
 
   const credentials = new Credentials(store.credentials, clock, config.publicUrl);
