@@ -10,6 +10,7 @@ import { CatalogSync } from './catalog/catalog-sync.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
+import { FlowdockChannel } from './channels/flowdock/flowdock-channel.ts';
 import { HipchatChannel } from './channels/hipchat/hipchat-channel.ts';
 import { HipchatTokenCheck } from './channels/hipchat/hipchat-token-check.ts';
 import { SlackChannel } from './channels/slack/slack-channel.ts';
@@ -87,6 +88,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs }),
     new SlackChannel({ http, timeoutMs: config.sendTimeoutMs }),
     new HipchatChannel({ http, timeoutMs: config.sendTimeoutMs }),
+    new FlowdockChannel({ http, apiUrl: config.flowdockApiUrl, timeoutMs: config.sendTimeoutMs }),
   ];
   if (config.smtpUrl !== undefined) {
     builtIn.push(
