@@ -57,35 +57,67 @@ export class SecretRedactor {
 }
 
 /**
- * The next free time of each paced target, in this process only (N worker processes may each
- * send at the target's pace). Keys are `pacingKey` hashes, never URLs or tokens. Entries whose
- * time has passed are dropped as new ones come, so the map holds only targets paced right now.
+ * Paces targets in this process only (N worker processes may each send at the target's pace).
+ * Keys are `pacingKey` hashes, never URLs or tokens.
+ *
+ * A send that comes early is given its own future slot (`ticket` is the delivery id), and the
+ * next early one the slot after: deferred deliveries come back one per interval instead of all
+ * at once, each finding the target busy again. A target can also be closed until a time (a 429);
+ * sends then wait for that time, holding no slot.
  */
 export class Pacer {
+  /** The first time no slot is taken or promised, by key. */
   private readonly nextFree = new Map<string, number>();
+  private readonly closedUntil = new Map<string, number>();
+  /** Slots promised to deferred sends, by key and ticket. */
+  private readonly promised = new Map<string, number>();
 
   /**
-   * Takes the target's slot at `now` when it is free (and holds it for `intervalMs`), or answers
-   * the time it frees up. Synchronous, so concurrent sends to one target cannot both take it.
+   * Lets the send go (and holds the target for `intervalMs`), or names the time it may go.
+   * Synchronous, so concurrent sends to one target cannot take the same slot.
    */
-  take(key: string, now: number, intervalMs: number): { ok: true } | { ok: false; until: number } {
-    const free = this.nextFree.get(key);
-    if (free !== undefined && free > now) return { ok: false, until: free };
+  take(key: string, ticket: string, now: number, intervalMs: number): { ok: true } | { ok: false; until: number } {
     this.sweep(now);
-    this.nextFree.set(key, now + intervalMs);
-    return { ok: true };
+    const closed = this.closedUntil.get(key) ?? 0;
+    const promiseKey = `${key} ${ticket}`;
+    const promise = this.promised.get(promiseKey);
+    if (promise !== undefined && now >= promise && now >= closed) {
+      this.promised.delete(promiseKey);
+      return { ok: true };
+    }
+    if (promise !== undefined && now < promise && promise >= closed) return { ok: false, until: promise };
+    const free = this.nextFree.get(key) ?? 0;
+    if (promise === undefined && free <= now && closed <= now) {
+      this.nextFree.set(key, now + intervalMs);
+      return { ok: true };
+    }
+    // A new slot: after the last one promised, and after the target reopens.
+    const slot = Math.max(free, closed, now);
+    this.nextFree.set(key, slot + intervalMs);
+    this.promised.set(promiseKey, slot);
+    return { ok: false, until: slot };
   }
 
-  /** Keeps the target closed until `until` (a 429's Retry-After): later sends defer instead of trying. */
-  block(key: string, until: number): void {
-    const free = this.nextFree.get(key);
-    if (free === undefined || free < until) this.nextFree.set(key, until);
+  /** When the target is closed at `now`, the time it reopens. */
+  closedAt(key: string, now: number): number | undefined {
+    const closed = this.closedUntil.get(key);
+    return closed !== undefined && closed > now ? closed : undefined;
   }
 
+  /** Closes the target until `until` (a 429's Retry-After): later sends defer instead of trying. */
+  close(key: string, until: number): void {
+    if ((this.closedUntil.get(key) ?? 0) < until) this.closedUntil.set(key, until);
+  }
+
+  /**
+   * Drops what lies in the past. Bounded work: only once the maps have grown, in one pass. A
+   * promise whose delivery went to another process is dropped a minute after its slot.
+   */
   private sweep(now: number): void {
-    // Bounded work: only when the map has grown, and one pass.
-    if (this.nextFree.size < 1024) return;
+    if (this.nextFree.size + this.closedUntil.size + this.promised.size < 1024) return;
     for (const [key, free] of this.nextFree) if (free <= now) this.nextFree.delete(key);
+    for (const [key, until] of this.closedUntil) if (until <= now) this.closedUntil.delete(key);
+    for (const [key, slot] of this.promised) if (slot + 60_000 <= now) this.promised.delete(key);
   }
 }
 

@@ -25,7 +25,7 @@ runChatContract({
       secrets: [TOKEN],
       config: { flowdockApiUrl: flowdock.url },
       arrange(outcome) {
-        flowdock.delayEvery(outcome === 'timeout' ? 1500 : 0);
+        flowdock.delayEvery(outcome === 'timeout' ? 3000 : 0);
         if (outcome === 'retry') flowdock.answerNext({ status: 502, body: 'bad gateway' });
         if (outcome === 'failed') {
           flowdock.answerNext({ status: 401, body: `{"message":"Unauthorized token ${TOKEN}"}` });

@@ -22,7 +22,7 @@ async function contractService(version: 1 | 2): Promise<ContractService> {
     hookBody: { kind: 'hipchat', ...settings },
     secrets: [TOKEN],
     arrange(outcome) {
-      hipchat.delayEvery(outcome === 'timeout' ? 1500 : 0);
+      hipchat.delayEvery(outcome === 'timeout' ? 3000 : 0);
       if (outcome === 'retry') hipchat.answerNext({ status: 503, body: 'down for maintenance' });
       if (outcome === 'failed') hipchat.answerNext({ status: 401, body: `{"error":{"message":"bad token ${TOKEN}"}}` });
       if (outcome === 'gone')

@@ -63,10 +63,11 @@ export class HipchatChannel implements Channel {
     const target = this.prepare(message.settings);
     if ('error' in target) return { outcome: { status: 'failed' }, error: target.error };
     if (target.version === 2) {
-      const token = this.pacer.take(target.tokenKey, now, 0);
-      if (!token.ok)
-        return { deferredUntil: token.until, reason: 'the Hipchat token’s rate limit is spent until then' };
-      const room = this.pacer.take(target.roomKey, now, this.roomIntervalMs);
+      const closed = this.pacer.closedAt(target.tokenKey, now);
+      if (closed !== undefined) {
+        return { deferredUntil: closed, reason: 'the Hipchat token’s rate limit is spent until then' };
+      }
+      const room = this.pacer.take(target.roomKey, message.deliveryId, now, this.roomIntervalMs);
       if (!room.ok) {
         return {
           deferredUntil: room.until,
@@ -110,9 +111,9 @@ export class HipchatChannel implements Channel {
   /** A spent token or room closes it until the reset the server names (Unix seconds). */
   private notePace(response: HttpResponse, target: HipchatTarget, now: number): void {
     const until = spentUntil(response, now);
-    if (until !== undefined) this.pacer.block(target.tokenKey, until);
+    if (until !== undefined) this.pacer.close(target.tokenKey, until);
     if (response.statusCode === 429) {
-      this.pacer.block(target.tokenKey, until ?? now + (retryAfterMs(response, now) ?? DEFAULT_RATE_LIMIT_PAUSE_MS));
+      this.pacer.close(target.tokenKey, until ?? now + (retryAfterMs(response, now) ?? DEFAULT_RATE_LIMIT_PAUSE_MS));
     }
   }
 }

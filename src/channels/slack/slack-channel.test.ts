@@ -19,7 +19,7 @@ runChatContract({
       hookBody: { kind: 'slack', url },
       secrets: [url, new URL(url).pathname.split('/').at(-1)!],
       arrange(outcome) {
-        slack.delayEvery(outcome === 'timeout' ? 1500 : 0);
+        slack.delayEvery(outcome === 'timeout' ? 3000 : 0);
         if (outcome === 'retry') slack.answerNext('rollup_error', 500);
         if (outcome === 'failed') slack.answerNext('invalid_payload', 400);
         if (outcome === 'gone') slack.answerNext('no_service', 404);
@@ -160,25 +160,31 @@ describe('SlackChannel', () => {
     assert.ok(!JSON.stringify(result).includes(new URL(url).pathname.split('/').at(-1)!));
   });
 
-  it('sends at most one message a second per URL: an early send is deferred to the next free second', async () => {
+  it('sends at most one message a second per URL: early sends get successive seconds, and go when they come back', async () => {
     const url = slack.webhookUrl();
     const other = slack.webhookUrl();
     const t0 = later();
     assert.deepEqual(report(await channel.send(contractMessage({ url }), { signal, now: t0 })).outcome, {
       status: 'sent',
     });
-    const early = await channel.send(contractMessage({ url }), { signal, now: t0 + 300 });
+    const [second, third] = [contractMessage({ url }), contractMessage({ url })];
+    const early = await channel.send(second, { signal, now: t0 + 300 });
     assert.ok(isDeferral(early));
     assert.equal(early.deferredUntil, t0 + 1000);
     assert.ok(!early.reason.includes(url));
+    // The next early send queues behind it rather than taking the same second.
+    const later2 = await channel.send(third, { signal, now: t0 + 300 });
+    assert.ok(isDeferral(later2));
+    assert.equal(later2.deferredUntil, t0 + 2000);
     // Another URL has its own pace.
     assert.deepEqual(report(await channel.send(contractMessage({ url: other }), { signal, now: t0 + 300 })).outcome, {
       status: 'sent',
     });
-    assert.deepEqual(report(await channel.send(contractMessage({ url }), { signal, now: t0 + 1000 })).outcome, {
-      status: 'sent',
-    });
-    assert.equal(slack.requestsTo(url).length, 2, 'the deferred send made no request');
+    // Each comes back at its second and goes; the third is not let through at the second's time.
+    assert.ok(isDeferral(await channel.send(third, { signal, now: t0 + 1000 })));
+    assert.deepEqual(report(await channel.send(second, { signal, now: t0 + 1000 })).outcome, { status: 'sent' });
+    assert.deepEqual(report(await channel.send(third, { signal, now: t0 + 2000 })).outcome, { status: 'sent' });
+    assert.equal(slack.requestsTo(url).length, 3, 'the deferred sends made no request');
   });
 
   it('honours a 429 Retry-After: the attempt retries then, and other sends to that URL defer until then', async () => {
@@ -189,7 +195,8 @@ describe('SlackChannel', () => {
     const limited = report(await channel.send(contractMessage({ url }), { signal, now: t0 }));
     assert.deepEqual(limited.outcome, { status: 'retry', retryAfterMs: 7000 });
     assert.equal(limited.statusCode, 429);
-    const next = await channel.send(contractMessage({ url }), { signal, now: t0 + 2000 });
+    const waiting = contractMessage({ url });
+    const next = await channel.send(waiting, { signal, now: t0 + 2000 });
     assert.ok(isDeferral(next));
     assert.equal(next.deferredUntil, t0 + 7000);
     assert.equal(slack.requestsTo(url).length, 1, 'nothing hammered the rate-limited URL');
@@ -197,9 +204,11 @@ describe('SlackChannel', () => {
       status: 'sent',
     });
     slack.rateLimit(url, null);
-    assert.deepEqual(report(await channel.send(contractMessage({ url }), { signal, now: t0 + 7000 })).outcome, {
-      status: 'sent',
-    });
+    assert.deepEqual(report(await channel.send(waiting, { signal, now: t0 + 7000 })).outcome, { status: 'sent' });
+    // The retried attempt, back at the same time, takes the next second.
+    const retried = await channel.send(contractMessage({ url }), { signal, now: t0 + 7000 });
+    assert.ok(isDeferral(retried));
+    assert.equal(retried.deferredUntil, t0 + 8000);
   });
 
   it('fails without sending when the settings have no usable URL', async () => {

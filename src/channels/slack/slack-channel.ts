@@ -120,7 +120,7 @@ export class SlackChannel implements Channel {
     const hook = this.prepare(message.settings);
     if ('error' in hook) return { outcome: { status: 'failed' }, error: hook.error };
 
-    const slot = this.pacer.take(hook.key, now, this.intervalMs);
+    const slot = this.pacer.take(hook.key, message.deliveryId, now, this.intervalMs);
     if (!slot.ok) {
       return {
         deferredUntil: slot.until,
@@ -154,7 +154,7 @@ export class SlackChannel implements Channel {
     if (statusCode === 429) {
       const retryAfterMs = parseRetryAfter(header(response, 'retry-after'), now);
       const pause = retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS;
-      this.pacer.block(hook.key, now + pause);
+      this.pacer.close(hook.key, now + pause);
       return {
         ...base,
         outcome: { status: 'retry', retryAfterMs: pause },
