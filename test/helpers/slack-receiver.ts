@@ -20,6 +20,8 @@ export interface SlackReceiver {
   rateLimit(url: string, retryAfterSeconds: number | null): void;
   /** Answers every request after `delayMs` (to exceed a client's timeout). */
   delayEvery(delayMs: number): void;
+  /** Answers requests to one URL after `delayMs` (0 to stop). */
+  slowDown(url: string, delayMs: number): void;
   close(): Promise<void>;
 }
 
@@ -104,14 +106,16 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
   const scripted: { token: string; status: number; url: string | undefined }[] = [];
   const limited = new Map<string, number>();
   const posted: { url: string; body: Record<string, unknown> }[] = [];
+  const slow = new Map<string, number>();
   let delayMs = 0;
 
   const answer = (request: ReceivedRequest): ReceiverReply => {
+    const delay = slow.get(request.url) ?? delayMs;
     const reply = (status: number, body: string, headers: Record<string, string> = {}): ReceiverReply => ({
       status,
       body,
       headers: { 'content-type': 'text/html', ...headers },
-      ...(delayMs > 0 ? { delayMs } : {}),
+      ...(delay > 0 ? { delayMs: delay } : {}),
     });
     if (request.method !== 'POST' || !/^\/services\/T\w+\/B\w+\/\w+$/.test(request.url)) {
       return reply(404, 'no_service');
@@ -151,6 +155,10 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
     },
     delayEvery(ms) {
       delayMs = ms;
+    },
+    slowDown(url, ms) {
+      if (ms > 0) slow.set(pathOf(url), ms);
+      else slow.delete(pathOf(url));
     },
     close: () => receiver.close(),
   };

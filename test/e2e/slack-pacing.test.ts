@@ -1,12 +1,13 @@
 // Pacing is per URL and per process: a Slack URL that answers 429 with a long Retry-After closes
 // only that URL, in each process, while every other URL keeps its own pace of one message a
-// second. Two `clarion serve` processes share one SQLite file, as a deployment with two workers.
+// second (two `clarion serve` processes share one SQLite file, as a deployment with two workers);
+// and a URL that answers slowly holds only its own delivery, not a worker's other sends.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { startChildClarion, type ChildClarion } from '../helpers/child-clarion.ts';
 import { startSlackReceiver } from '../helpers/slack-receiver.ts';
 import { freshStoreLocation } from '../helpers/stores.ts';
-import { TEST_PLATFORM_KEY } from '../helpers/test-clarion.ts';
+import { startTestClarion, TEST_PLATFORM_KEY } from '../helpers/test-clarion.ts';
 
 const EVENTS = 4;
 
@@ -26,7 +27,7 @@ it('A rate-limited Slack URL does not delay deliveries to a second URL, with two
         headers: { authorization: `Bearer ${TEST_PLATFORM_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-      return { status: response.status, body: (await response.json()) };
+      return { status: response.status, body: await response.json() };
     };
     assert.equal((await call('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
     for (const [name, url] of [
@@ -83,3 +84,40 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+it('A Slack URL that answers slowly does not delay deliveries to a second URL', async () => {
+  const slack = await startSlackReceiver();
+  const t = await startTestClarion('sqlite', { config: { sendTimeoutMs: 10_000 } });
+  try {
+    const slowUrl = slack.webhookUrl();
+    const fastUrl = slack.webhookUrl();
+    slack.slowDown(slowUrl, 4000);
+    assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
+    for (const [name, url] of [
+      ['slow', slowUrl],
+      ['fast', fastUrl],
+    ]) {
+      const hook = await t.json('POST', '/v1/organizations/acme/hooks', { name, kind: 'slack', url, events: 'all' });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    }
+    const fastPosts = () => slack.posted.filter((entry) => entry.url === new URL(fastUrl).pathname).length;
+    const post = async (id: string) =>
+      assert.equal(
+        (await t.json('POST', '/v1/events', { id, type: 'job.fail', organization: 'acme', data: {} })).status,
+        202,
+      );
+    await post('first');
+    // The slow URL now holds a request it answers only after 4 s.
+    await waitUntil(() => slack.requestsTo(slowUrl).length === 1 && fastPosts() === 1, 3000);
+    assert.equal(slack.requestsTo(slowUrl).length, 1);
+    const started = Date.now();
+    await post('second');
+    await waitUntil(() => fastPosts() === 2, 3500);
+    assert.equal(fastPosts(), 2, 'the fast URL did not get the second event while the slow one was answering');
+    // Under 3.5 s: the slow URL's answer (4 s) was not waited for.
+    assert.ok(Date.now() - started < 3500);
+  } finally {
+    await t.close();
+    await slack.close();
+  }
+});
