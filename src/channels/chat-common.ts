@@ -1,10 +1,9 @@
 // What the three chat channels (Slack, Hipchat, Flowdock) share: a redactor for their secrets,
-// a per-target pacer, one way to make a request and turn a network failure into words, and the
-// colour of a message. The webhook channel has its own copy of the network wording; the lead may
-// unify them once both land.
+// a per-target pacer, one way to make a request and turn a network failure into words, HTML
+// escaping and the parts of a message they all show. The webhook channel has its own copy of the
+// network wording; the lead may unify them once both land.
 import { createHash } from 'node:crypto';
 import type { AttemptReport, ChannelMessage, SendResult } from './channel.ts';
-import type { Severity } from '../catalog/event-type.ts';
 import { TargetRefusedError } from '../net/http-client.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../net/http-client.ts';
 
@@ -121,9 +120,14 @@ export class Pacer {
   }
 }
 
-/** The colour a message takes from its event type: green, red, amber, or neutral for `info`. */
-export function severityOf(message: ChannelMessage): Severity {
-  return message.eventType.severity;
+/** HTML escaping for the chat services that take HTML (Hipchat messages, Flowdock titles and fields). */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** What a chat message is about: the application, or the organization for account events. */

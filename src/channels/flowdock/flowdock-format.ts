@@ -1,7 +1,6 @@
 import type { Severity } from '../../catalog/event-type.ts';
 import type { ChannelMessage } from '../channel.ts';
-import { scalarDetails, subjectOf } from '../chat-common.ts';
-import { escapeHtml } from '../hipchat/hipchat-format.ts';
+import { escapeHtml, scalarDetails, subjectOf } from '../chat-common.ts';
 
 /** Flowdock's thread status colours by severity (its set: red, green, yellow, cyan, orange, grey, …). */
 export const FLOWDOCK_STATUS: Readonly<Record<Severity, { color: string; value: string }>> = {

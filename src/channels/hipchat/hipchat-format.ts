@@ -1,6 +1,6 @@
 import type { Severity } from '../../catalog/event-type.ts';
 import type { ChannelMessage } from '../channel.ts';
-import { scalarDetails, subjectOf } from '../chat-common.ts';
+import { escapeHtml, scalarDetails, subjectOf } from '../chat-common.ts';
 
 /** Hipchat's message colours by severity (its set: yellow, red, green, purple, gray, random). */
 export const HIPCHAT_COLOURS: Readonly<Record<Severity, 'green' | 'red' | 'yellow' | 'gray'>> = {
@@ -15,15 +15,6 @@ export const HIPCHAT_FROM = 'Clarion';
 
 /** Hipchat takes at most 10 000 characters of message. */
 const MESSAGE_LIMIT = 10_000;
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /**
  * The message in Hipchat's HTML subset (b, code, br only): the description in bold with the
