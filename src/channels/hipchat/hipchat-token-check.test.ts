@@ -1,7 +1,9 @@
 // Saving a Hipchat hook asks its server whether the token works (v2: auth_test=true; v1: rooms/show),
 // so a wrong token, room or server shows at once, with a code and words that say what to fix.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
 import { startHipchatReceiver, type HipchatReceiver } from '../../../test/helpers/hipchat-receiver.ts';
 import { startTestClarion, type TestClarion } from '../../../test/helpers/test-clarion.ts';
 
@@ -12,6 +14,7 @@ const BAD = 'badTokenSecret9876543210';
 describe('the Hipchat token check when a hook is saved', () => {
   let t: TestClarion;
   let hipchat: HipchatReceiver;
+  const logs: string[] = [];
   const hook = (version: 1 | 2, overrides: Record<string, unknown> = {}) => ({
     name: `Hipchat v${version}`,
     kind: 'hipchat',
@@ -27,7 +30,13 @@ describe('the Hipchat token check when a hook is saved', () => {
     hipchat = await startHipchatReceiver();
     hipchat.tokens.add(GOOD);
     hipchat.rooms.set('Ops', { id: 7, name: 'Ops' });
-    t = await startTestClarion('sqlite');
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    t = await startTestClarion('sqlite', { deps: { logger: pino({ level: 'trace' }, stream) } });
     assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
   });
   after(async () => {
@@ -98,5 +107,12 @@ describe('the Hipchat token check when a hook is saved', () => {
     const moved = await t.json('PATCH', `${HOOKS}/${created.body.id}`, { room: 'Ops' });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
     assert.equal(hipchat.receiver.requests.at(-1)!.headers['authorization'], `Bearer ${GOOD}`);
+  });
+
+  it('writes no token, good or refused, to the logs', () => {
+    assert.ok(logs.length > 0, 'the logger captured nothing');
+    const all = logs.join('');
+    assert.ok(!all.includes(GOOD), 'the good token is in the logs');
+    assert.ok(!all.includes(BAD), 'the refused token is in the logs');
   });
 });
