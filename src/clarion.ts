@@ -11,6 +11,10 @@ import { CatalogSync } from './catalog/catalog-sync.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
+import { FlowdockChannel } from './channels/flowdock/flowdock-channel.ts';
+import { HipchatChannel } from './channels/hipchat/hipchat-channel.ts';
+import { HipchatTokenCheck } from './channels/hipchat/hipchat-token-check.ts';
+import { SlackChannel } from './channels/slack/slack-channel.ts';
 import { WebhookChannel } from './channels/webhook/webhook-channel.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -82,7 +86,12 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const metrics = new Metrics(() => store.queue.depth(clock.now()));
   const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
 
-  const builtIn: Channel[] = [new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs })];
+  const builtIn: Channel[] = [
+    new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs }),
+    new SlackChannel({ http, timeoutMs: config.sendTimeoutMs }),
+    new HipchatChannel({ http, timeoutMs: config.sendTimeoutMs }),
+    new FlowdockChannel({ http, apiUrl: config.flowdockApiUrl, timeoutMs: config.sendTimeoutMs }),
+  ];
   if (config.smtpUrl !== undefined) {
     builtIn.push(
       new EmailChannel({
@@ -133,6 +142,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     codec: hookSettings,
     resolver,
     allowPrivateTargets: config.allowPrivateTargets,
+    verifiers: { hipchat: new HipchatTokenCheck({ http, timeoutMs: config.sendTimeoutMs }) },
   });
 
   const credentials = new Credentials(store.credentials, clock, config.publicUrl);

@@ -33,6 +33,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** A JSON file of event types and groups applied to the store at start (docs/catalog.md). */
   readonly catalogFile: string | undefined;
+  /** Base URL of the Flowdock Messages API (Flowdock itself is gone; a compatible receiver may answer). */
+  readonly flowdockApiUrl: string;
 }
 
 /** Every default in one place; each CLARION_* variable maps to one field. */
@@ -48,6 +50,7 @@ const DEFAULTS = {
   workerConcurrency: 256, // in-flight sends per worker process
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
   shutdownTimeoutMs: 10_000,
+  flowdockApiUrl: 'https://api.flowdock.com',
 } as const satisfies Partial<Config>;
 
 const KNOWN_CLARION_KEYS = new Set([
@@ -56,6 +59,7 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_SECRET_KEY',
   'CLARION_SMTP_URL',
   'CLARION_MAIL_FROM',
+  'CLARION_FLOWDOCK_API_URL',
   'CLARION_PUBLIC_URL',
   'CLARION_ALLOW_PRIVATE_TARGETS',
   'CLARION_ROLE',
@@ -119,6 +123,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sendTimeoutMs: integer(env, 'CLARION_SEND_TIMEOUT_MS', DEFAULTS.sendTimeoutMs, 100, 120_000),
     shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     catalogFile: optionalPath(env, 'CLARION_CATALOG_FILE'),
+    flowdockApiUrl: httpUrl(env, 'CLARION_FLOWDOCK_API_URL', DEFAULTS.flowdockApiUrl),
     ...overrides,
   };
   return Object.freeze(config);
@@ -126,6 +131,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
 function blankToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** An http(s) base URL, without its trailing slash. */
+function httpUrl(env: Env, key: string, fallback: string): string {
+  const raw = blankToUndefined(env[key]) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} must be a URL, not "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${key} must start with https:// (or http://), not "${url.protocol}"`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 function optionalPath(env: Env, key: string): string | undefined {

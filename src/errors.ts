@@ -82,6 +82,11 @@ const DEFINITIONS = {
     422,
     'The hook URL points to %s, which Clarion does not deliver to (set CLARION_ALLOW_PRIVATE_TARGETS=true for local use).',
   ],
+  CLARION_ERR_HOOK_TOKEN_REJECTED: [422, 'The hook was not saved: %s.'],
+  CLARION_ERR_HOOK_SERVER_UNREACHABLE: [
+    424,
+    'The hook was not saved: Clarion could not check its token (%s). Check %s, or try again once the server answers.',
+  ],
   CLARION_ERR_HOOK_SETTING_NOT_FOR_KIND: [422, 'Setting "%s" does not belong to a %s hook (its settings: %s).'],
   CLARION_ERR_HOOK_KIND_CHANGE: [
     422,

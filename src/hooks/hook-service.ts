@@ -27,6 +27,7 @@ import {
   storedSigningSecrets,
   type StoredSigningSecret,
 } from './webhook-secrets.ts';
+import type { HookSettingsVerifiers } from './hook-settings-verifier.ts';
 
 export type { HookSettingsInput } from './hook-kinds.ts';
 
@@ -54,6 +55,8 @@ export class HookService {
       codec: HookSettingsCodec;
       resolver: Resolver;
       allowPrivateTargets: boolean;
+      /** Checks against the service (a Hipchat token) made before a kind's settings are saved. */
+      verifiers?: HookSettingsVerifiers;
     },
   ) {}
 
@@ -76,6 +79,7 @@ export class HookService {
   ): Promise<{ hook: HookRecord; secret: string | undefined }> {
     await this.checkFilterAndScope(organizationId, input);
     const { settings, secret } = await this.settingsFor(input);
+    await this.verify(input.kind, settings);
     const now = this.deps.clock.now();
     const hook: HookRecord = {
       id: newId('hook'),
@@ -280,7 +284,16 @@ export class HookService {
     }
     const settings = { ...hook.settings, ...this.deps.codec.seal(hook.kind, changed) };
     for (const name of removed) delete settings[name];
+    if (Object.keys(changed).length > 0 || removed.length > 0) {
+      await this.verify(hook.kind, this.deps.codec.reveal({ kind: hook.kind, settings }));
+    }
     return settings;
+  }
+
+  /** Runs the kind's check against its service, if it has one (plain settings, secrets in clear). */
+  private async verify(kind: string, settings: Record<string, unknown>): Promise<void> {
+    const verifier = isHookKind(kind) ? this.deps.verifiers?.[kind] : undefined;
+    await verifier?.verify(settings);
   }
 
   /** A base URL (Hipchat's server): checked like any target, kept without its trailing slash. */

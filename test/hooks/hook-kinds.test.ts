@@ -1,12 +1,26 @@
 // Hooks of every kind share one model: each kind's settings are validated, its secrets sealed at
-// rest and redacted in answers, PATCH changes them, and an event routes to it (the chat channels'
-// wire formats are another issue: until they exist their deliveries fail as "not configured").
+// rest and redacted in answers, PATCH changes them, and an event routes to it through the channel
+// named after its kind. Saving a Hipchat hook checks its token, so those hooks point at a local
+// Hipchat server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Resolver } from '../../src/net/guarded-lookup.ts';
+import { startHipchatReceiver, type HipchatReceiver } from '../helpers/hipchat-receiver.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestClarion, type TestClarion } from '../helpers/test-clarion.ts';
 
 const ORG = '/v1/organizations/acme';
+
+/** api.hipchat.com resolves to 127.0.0.1, where nothing listens on 443: the default server is refused, not looked up. */
+const resolver: Resolver = (hostname) =>
+  Promise.resolve(hostname === 'api.hipchat.com' ? [{ address: '127.0.0.1', family: 4 }] : []);
+
+async function startHipchat(): Promise<HipchatReceiver> {
+  const hipchat = await startHipchatReceiver();
+  for (const token of ['hc-token-123', 'x', 'a', 'b', 't']) hipchat.tokens.add(token);
+  for (const room of ['Ops', '42', 'r']) hipchat.rooms.set(room, { id: 1, name: room });
+  return hipchat;
+}
 
 /** Polls until `check` returns a value, for work the worker does in the background. */
 async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
@@ -22,9 +36,11 @@ async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 50
 for (const kind of STORE_KINDS) {
   describe(`${kind}: hooks of every kind`, () => {
     let t: TestClarion;
+    let hipchat: HipchatReceiver;
 
     before(async () => {
-      t = await startTestClarion(kind);
+      hipchat = await startHipchat();
+      t = await startTestClarion(kind, { deps: { resolver } });
       assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
       assert.equal((await t.json('POST', `${ORG}/applications`, { id: 'web', name: 'Web' })).status, 201);
       assert.equal((await t.json('POST', `${ORG}/applications`, { id: 'api', name: 'API' })).status, 201);
@@ -32,6 +48,7 @@ for (const kind of STORE_KINDS) {
 
     after(async () => {
       await t.close();
+      await hipchat.close();
     });
 
     it('creates a Slack hook, seals its URL at rest and redacts it in every answer', async () => {
@@ -63,15 +80,27 @@ for (const kind of STORE_KINDS) {
     });
 
     it('creates a Hipchat hook with the defaults (api.hipchat.com, API v2) and a redacted token', async () => {
-      const created = await t.json('POST', `${ORG}/hooks`, {
+      const defaults = await t.json('POST', `${ORG}/hooks`, {
         name: 'Hipchat',
         kind: 'hipchat',
         token: 'hc-token-123',
         room: 'Ops',
         events: 'all',
       });
+      // Its token is checked on the default server, which this test makes unreachable.
+      assert.equal(defaults.status, 424, JSON.stringify(defaults.body));
+      assert.equal(defaults.body.code, 'CLARION_ERR_HOOK_SERVER_UNREACHABLE');
+      assert.match(defaults.body.message, /Hipchat at https:\/\/api\.hipchat\.com/);
+      const created = await t.json('POST', `${ORG}/hooks`, {
+        name: 'Hipchat',
+        kind: 'hipchat',
+        server_url: hipchat.url,
+        token: 'hc-token-123',
+        room: 'Ops',
+        events: 'all',
+      });
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      assert.equal(created.body.server_url, 'https://api.hipchat.com');
+      assert.equal(created.body.server_url, hipchat.url);
       assert.equal(created.body.api_version, 2);
       assert.equal(created.body.token, '[redacted]');
       assert.equal(created.body.room, 'Ops');
@@ -81,14 +110,14 @@ for (const kind of STORE_KINDS) {
       const selfHosted = await t.json('POST', `${ORG}/hooks`, {
         name: 'Hipchat v1',
         kind: 'hipchat',
-        server_url: 'http://127.0.0.1:9/',
+        server_url: `${hipchat.url}/`,
         api_version: 1,
         token: 'x',
         room: '42',
         events: ['job.fail'],
       });
       assert.equal(selfHosted.status, 201, JSON.stringify(selfHosted.body));
-      assert.equal(selfHosted.body.server_url, 'http://127.0.0.1:9');
+      assert.equal(selfHosted.body.server_url, hipchat.url);
       assert.equal(selfHosted.body.api_version, 1);
     });
 
@@ -178,23 +207,25 @@ for (const kind of STORE_KINDS) {
       const revealed = t.clarion.store.hooks.get('acme', slack.body.id).then((row) => row!.settings);
       assert.notEqual((await revealed)['url'], 'http://127.0.0.1:9/new', 'still sealed after the change');
 
-      const hipchat = await t.json('POST', `${ORG}/hooks`, {
+      const hipchatHook = await t.json('POST', `${ORG}/hooks`, {
         name: 'Hipchat',
         kind: 'hipchat',
+        server_url: hipchat.url,
         token: 'a',
         room: 'r',
         events: 'all',
       });
-      const changed = await t.json('PATCH', `${ORG}/hooks/${hipchat.body.id}`, {
+      assert.equal(hipchatHook.status, 201, JSON.stringify(hipchatHook.body));
+      const changed = await t.json('PATCH', `${ORG}/hooks/${hipchatHook.body.id}`, {
         kind: 'hipchat',
         api_version: 1,
-        server_url: 'http://127.0.0.1:9',
+        server_url: `${hipchat.url}/`,
         token: 'b',
         room: 'Ops',
       });
       assert.equal(changed.status, 200, JSON.stringify(changed.body));
       assert.equal(changed.body.api_version, 1);
-      assert.equal(changed.body.server_url, 'http://127.0.0.1:9');
+      assert.equal(changed.body.server_url, hipchat.url);
       assert.equal(changed.body.token, '[redacted]');
       assert.equal(changed.body.room, 'Ops');
 
@@ -226,7 +257,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(wrongKind.body.code, 'CLARION_ERR_HOOK_KIND_CHANGE');
       const mixed = await t.json('PATCH', `${ORG}/hooks/${slack.body.id}`, { url: 'http://127.0.0.1:9/', token: 'x' });
       assert.equal(mixed.status, 400, 'no kind has both url and token');
-      const badUrl = await t.json('PATCH', `${ORG}/hooks/${hipchat.body.id}`, { server_url: 'mailto:x@y.test' });
+      const badUrl = await t.json('PATCH', `${ORG}/hooks/${hipchatHook.body.id}`, { server_url: 'mailto:x@y.test' });
       assert.equal(badUrl.status, 422);
       assert.equal(badUrl.body.code, 'CLARION_ERR_HOOK_INVALID_URL');
     });
@@ -257,21 +288,24 @@ for (const kind of STORE_KINDS) {
 
   describe(`${kind}: events route to hooks of every kind`, () => {
     let t: TestClarion;
+    let hipchat: HipchatReceiver;
 
     before(async () => {
-      t = await startTestClarion(kind, { config: { sendTimeoutMs: 2000 } });
+      hipchat = await startHipchat();
+      t = await startTestClarion(kind, { config: { sendTimeoutMs: 2000, flowdockApiUrl: 'http://127.0.0.1:9' } });
       assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
     });
 
     after(async () => {
       await t.close();
+      await hipchat.close();
     });
 
-    it('creates a delivery per chat hook on its own channel; without that channel it fails as not configured', async () => {
+    it('creates a delivery per chat hook on its own channel, which sends it', async () => {
       const ids: Record<string, string> = {};
       for (const body of [
         { kind: 'slack', url: 'http://127.0.0.1:9/s' },
-        { kind: 'hipchat', token: 't', room: 'r' },
+        { kind: 'hipchat', server_url: hipchat.url, token: 't', room: 'r' },
         { kind: 'flowdock', flow_token: 'f' },
       ]) {
         const created = await t.json('POST', `${ORG}/hooks`, { name: body.kind, events: ['job.fail'], ...body });
@@ -287,15 +321,23 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(accepted.status, 202);
 
+      const expected: Record<string, (delivery: any) => boolean> = {
+        // Nothing listens at the Slack URL: the Slack channel tried, and says so.
+        slack: (delivery) => delivery.attempts > 0 && /connection refused by Slack/.test(delivery.last_error ?? ''),
+        hipchat: (delivery) => delivery.status === 'sent',
+        // CLARION_FLOWDOCK_API_URL points where nothing listens: the Flowdock channel tried.
+        flowdock: (delivery) =>
+          delivery.attempts > 0 && /connection refused by Flowdock/.test(delivery.last_error ?? ''),
+      };
       for (const [channel, hookId] of Object.entries(ids)) {
         const delivery = await eventually(async () => {
           const page = await t.json('GET', `/v1/deliveries?organization=acme&hook=${hookId}`);
           const found = page.body.data[0];
-          return found?.status === 'failed' ? found : undefined;
+          return found && expected[channel]!(found) ? found : undefined;
         });
         assert.equal(delivery.channel, channel);
-        assert.equal(delivery.last_error, `the ${channel} channel is not configured on this server`);
       }
+      assert.equal(hipchat.posted.length, 1);
     });
   });
 }

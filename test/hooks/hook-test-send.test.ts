@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
+import { startSlackReceiver } from '../helpers/slack-receiver.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestClarion, type TestClarion } from '../helpers/test-clarion.ts';
@@ -160,20 +161,25 @@ for (const kind of STORE_KINDS) {
       assert.equal(JSON.parse(again!.body).text, JSON.parse(receiver.requests[before - 1]!.body).text);
     });
 
-    it('reports failed "not configured" for a kind whose channel this server lacks', async () => {
-      const hook = await t.json('POST', `${ORG}/hooks`, {
-        name: 'Slack',
-        kind: 'slack',
-        url: `${receiver.url}/slack`,
-        events: ['job.fail'],
-      });
-      const answer = await t.json('POST', `${ORG}/hooks/${hook.body.id}/test`, {});
-      assert.equal(answer.status, 200);
-      assert.equal(answer.body.event_type, 'job.fail');
-      assert.equal(answer.body.outcome, 'failed');
-      assert.equal(answer.body.status_code, null);
-      assert.equal(answer.body.error, 'the slack channel is not configured on this server');
-      await assertLogged(answer.body, hook.body.id, 'failed');
+    it('sends a test to a Slack hook through the Slack channel, which Slack accepts', async () => {
+      const slack = await startSlackReceiver();
+      try {
+        const hook = await t.json('POST', `${ORG}/hooks`, {
+          name: 'Slack',
+          kind: 'slack',
+          url: slack.webhookUrl(),
+          events: ['job.fail'],
+        });
+        const answer = await t.json('POST', `${ORG}/hooks/${hook.body.id}/test`, {});
+        assert.equal(answer.status, 200);
+        assert.equal(answer.body.event_type, 'job.fail');
+        assert.equal(answer.body.outcome, 'sent', JSON.stringify(answer.body));
+        assert.equal(answer.body.status_code, 200);
+        assert.equal(slack.posted.length, 1);
+        await assertLogged(answer.body, hook.body.id, 'sent');
+      } finally {
+        await slack.close();
+      }
     });
 
     it('e-mails the listed addresses of an e-mail hook, one report each', async () => {
