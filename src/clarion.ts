@@ -24,6 +24,9 @@ import { HttpClient } from './net/http-client.ts';
 import { resolvePlatformKey } from './security/platform-key.ts';
 import { loadOrCreateSecretKeyFile, SecretBox } from './security/secret-box.ts';
 import { Store } from './store/store.ts';
+import { PushTargetService } from './push/push-target-service.ts';
+import { PushTargetCodec } from './push/push-targets.ts';
+import { resolveVapidKeys, type VapidKeys } from './push/vapid-keys.ts';
 
 /** What tests and embedders may replace; production uses the defaults. */
 export interface ClarionDependencies {
@@ -63,16 +66,20 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   await store.migrate();
 
   const secretKey = config.secretKey ?? loadOrCreateSecretKeyFile(config.dataDir);
-  const hookSettings = new HookSettingsCodec(new SecretBox(secretKey));
+  const secretBox = new SecretBox(secretKey);
+  const hookSettings = new HookSettingsCodec(secretBox);
+  const pushCodec = new PushTargetCodec(secretBox);
   const platformKey = await resolvePlatformKey(store.settings, config.platformKey);
   const catalog = new Catalog();
   const catalogSync = new CatalogSync({ repository: store.catalog, catalog, clock, logger });
+  let vapidKeys: VapidKeys;
   try {
     // The file's entries are in the store before anything reads the catalog.
     if (config.catalogFile !== undefined) {
       await applyCatalogFile(config.catalogFile, new CatalogEditor({ repository: store.catalog, catalog, clock }));
     }
     await catalogSync.load();
+    vapidKeys = await resolveVapidKeys(store.settings, secretBox, config.vapid);
   } catch (error) {
     await store.close();
     throw error;
@@ -105,6 +112,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         catalog,
         channels,
         hookSettings,
+        pushTargets: pushCodec,
         clock,
         logger,
         metrics,
@@ -141,6 +149,14 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         platformKeyHash: platformKey.hash,
         credentials,
         preferences: new PreferenceService({ store, catalog, clock }),
+        pushTargets: new PushTargetService({
+          store,
+          codec: pushCodec,
+          clock,
+          resolver,
+          allowPrivateTargets: config.allowPrivateTargets,
+        }),
+        vapidPublicKey: vapidKeys.publicKey,
         secureCookies: config.publicUrl.startsWith('https:'),
         store,
         catalog,

@@ -7,6 +7,7 @@ import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import type { EventIngest } from '../ingest/event-ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PreferenceService } from '../preferences/preference-service.ts';
+import type { PushTargetService } from '../push/push-target-service.ts';
 import type { Store } from '../store/store.ts';
 import { ClarionError } from '../errors.ts';
 
@@ -22,6 +23,10 @@ export interface RouteDeps {
   readonly channels: ChannelRegistry;
   readonly credentials: Credentials;
   readonly preferences: PreferenceService;
+  /** Members' iOS devices and Web Push subscriptions. */
+  readonly pushTargets: PushTargetService;
+  /** The VAPID public key pages subscribe with (base64url). */
+  readonly vapidPublicKey: string;
   /** Mark the session cookie Secure (the public URL is https). */
   readonly secureCookies: boolean;
   readonly metrics: Metrics;
