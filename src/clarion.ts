@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
@@ -7,6 +8,7 @@ import { Catalog } from './catalog/catalog.ts';
 import { CatalogEditor } from './catalog/catalog-editor.ts';
 import { applyCatalogFile } from './catalog/catalog-file.ts';
 import { CatalogSync } from './catalog/catalog-sync.ts';
+import { ApnsChannel } from './channels/apns/apns-channel.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
@@ -73,6 +75,8 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const catalog = new Catalog();
   const catalogSync = new CatalogSync({ repository: store.catalog, catalog, clock, logger });
   let vapidKeys: VapidKeys;
+  let pushCa: string | undefined;
+  let apnsChannel: ApnsChannel | undefined;
   try {
     // The file's entries are in the store before anything reads the catalog.
     if (config.catalogFile !== undefined) {
@@ -80,6 +84,8 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     }
     await catalogSync.load();
     vapidKeys = await resolveVapidKeys(store.settings, secretBox, config.vapid);
+    pushCa = config.pushCaFile === undefined ? undefined : fs.readFileSync(config.pushCaFile, 'utf8');
+    apnsChannel = config.apns === undefined ? undefined : createApnsChannel(config, pushCa, logger);
   } catch (error) {
     await store.close();
     throw error;
@@ -98,6 +104,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       }),
     );
   }
+  if (apnsChannel !== undefined) builtIn.push(apnsChannel);
   const replaced = new Set((deps.channels ?? []).map((channel) => channel.name));
   const channels = new ChannelRegistry([
     ...builtIn.filter((channel) => !replaced.has(channel.name)),
@@ -199,4 +206,20 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await store.close();
     },
   };
+}
+
+/** The `ios` channel from the APNs settings (reads the .p8 file; throws when the key is unusable). */
+function createApnsChannel(config: Config, ca: string | undefined, logger: Logger): ApnsChannel {
+  const apns = config.apns!;
+  return new ApnsChannel({
+    key: apns.key ?? fs.readFileSync(apns.keyFile!, 'utf8'),
+    keyId: apns.keyId,
+    teamId: apns.teamId,
+    topic: apns.topic,
+    url: apns.url,
+    timeoutMs: config.sendTimeoutMs,
+    ...(ca === undefined ? {} : { ca }),
+    // Every send fails until the operator fixes the settings: say so where they look.
+    alert: (problem) => logger.error({ channel: 'ios' }, `APNs configuration problem: ${problem}`),
+  });
 }
