@@ -13,6 +13,7 @@ import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
 import { WebhookChannel } from './channels/webhook/webhook-channel.ts';
+import { WebPushChannel } from './channels/web-push/web-push-channel.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { DeliveryWorker } from './delivery/delivery-worker.ts';
@@ -105,6 +106,20 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     );
   }
   if (apnsChannel !== undefined) builtIn.push(apnsChannel);
+  // Web Push needs no account anywhere: with the VAPID pair in the store it is always on.
+  const pushHttp = new HttpClient({
+    allowPrivateTargets: config.allowPrivateTargets,
+    resolver,
+    ...(pushCa === undefined ? {} : { extraCa: pushCa }),
+  });
+  builtIn.push(
+    new WebPushChannel({
+      vapid: { ...vapidKeys, subject: config.vapidSubject },
+      http: pushHttp,
+      timeoutMs: config.sendTimeoutMs,
+      alert: (problem) => logger.error({ channel: 'browser' }, `Web Push configuration problem: ${problem}`),
+    }),
+  );
   const replaced = new Set((deps.channels ?? []).map((channel) => channel.name));
   const channels = new ChannelRegistry([
     ...builtIn.filter((channel) => !replaced.has(channel.name)),
@@ -203,6 +218,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await catalogSync.stop();
       await channels.close();
       await http.close();
+      await pushHttp.close();
       await store.close();
     },
   };

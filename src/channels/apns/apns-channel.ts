@@ -1,4 +1,5 @@
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import tls from 'node:tls';
 import { excerpt, parseRetryAfter } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
 import { apnsMessageHeaders, MAX_PAYLOAD_BYTES, renderApnsPayload } from './apns-format.ts';
@@ -232,7 +233,7 @@ export class ApnsChannel implements Channel {
           body,
         });
       });
-      stream.on('error', (error) => reject(deadline.aborted && !signal.aborted ? timeoutError() : error));
+      stream.on('error', (error: Error) => reject(deadline.aborted && !signal.aborted ? timeoutError() : error));
       stream.end(payload);
     });
   }
@@ -240,7 +241,9 @@ export class ApnsChannel implements Channel {
   /** The open connection, or a new one: APNs wants connections kept and reused. */
   private connect(): ClientHttp2Session {
     if (this.session !== undefined && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = http2.connect(this.options.url, this.options.ca === undefined ? {} : { ca: this.options.ca });
+    // Node's `ca` replaces the bundled roots: keep them, and add the extra one.
+    const ca = this.options.ca === undefined ? undefined : [...tls.rootCertificates, this.options.ca];
+    const session = http2.connect(this.options.url, ca === undefined ? {} : { ca });
     // Errors reach the streams; a closed or going-away session is replaced at the next send.
     session.on('error', () => this.forget(session));
     session.on('goaway', () => this.forget(session));

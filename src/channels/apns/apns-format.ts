@@ -93,7 +93,7 @@ function renderBody(message: ChannelMessage): string {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(message.event.data)) {
     if (lines.length >= MAX_FIELDS) break;
-    if (value === null || typeof value === 'object') continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     lines.push(`${oneLine(key)}: ${cut(oneLine(String(value)), MAX_VALUE_LENGTH)}`);
   }
   return lines.length === 0 ? message.eventType.name : lines.join('\n');
