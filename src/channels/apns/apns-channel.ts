@@ -168,6 +168,10 @@ export class ApnsChannel implements Channel {
         error: `${said}: APNs is unavailable; trying again in 15 minutes or more`,
       };
     }
+    if (status === 403 && reason === 'ExpiredProviderToken') {
+      // Refused again right after renewal: the clocks disagree; a later attempt may fare better.
+      return { ...base, outcome: { status: 'retry' }, error: `${said}: even a new token; check this server's clock` };
+    }
     if (status === 400 && reason === 'IdleTimeout') {
       this.dropSession();
       return { ...base, outcome: { status: 'retry' }, error: `${said}: the connection idled out; reconnecting` };
