@@ -165,6 +165,33 @@ for (const kind of STORE_KINDS) {
   });
 }
 
+describe('sqlite: without APNs settings', () => {
+  it('registers no ios channel: an iOS delivery fails as not configured, and the device is kept', async () => {
+    const t = await startTestClarion('sqlite');
+    try {
+      await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' });
+      await t.json('POST', '/v1/organizations/acme/members', {
+        user_id: 'olga',
+        email: 'olga@acme.test',
+        role: 'owner',
+      });
+      await t.json('PUT', '/v1/organizations/acme/members/olga/preferences/job.fail/ios', { enabled: true });
+      const device = await t.json('POST', '/v1/users/olga/ios-devices', { token: LIVE_TOKEN });
+      await t.json('POST', '/v1/events', { id: 'evt-ios-off', type: 'job.fail', organization: 'acme', data: {} });
+      const rows = await waitForDeliveries(t, 'evt-ios-off', (all) =>
+        all.some((row) => row.channel === 'ios' && row.status === 'failed'),
+      );
+      const ios = rows.find((row) => row.channel === 'ios');
+      assert.equal(ios.address, device.body.id);
+      assert.equal(ios.last_error, 'the ios channel is not configured on this server');
+      const kept = await t.json('GET', '/v1/users/olga/ios-devices');
+      assert.equal(kept.body.data.length, 1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 async function waitForDeliveries(
   t: TestClarion,
   eventId: string,

@@ -248,7 +248,7 @@ describe('APNs channel', () => {
     const report = await send(ios);
     await ios.close();
     assert.equal(report.outcome.status, 'retry');
-    assert.match(report.error!, /^the request to https:\/\/127\.0\.0\.1:9 failed \(/);
+    assert.match(report.error!, /^the request to https:\/\/127\.0\.0\.1:9 failed \(ECONNREFUSED\)$/);
     assertNoToken(report);
   });
 

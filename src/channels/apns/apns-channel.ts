@@ -191,7 +191,12 @@ export class ApnsChannel implements Channel {
         error: `the attempt to ${origin} was cut short (its deadline passed or Clarion is shutting down)`,
       };
     }
-    const code = (error as { code?: unknown }).code;
+    // A stream cancelled because its connection failed carries the connection's error as cause.
+    const cause = (error as { code?: unknown; cause?: unknown }).cause;
+    const code =
+      (error as { code?: unknown }).code === 'ERR_HTTP2_STREAM_CANCEL' && cause !== undefined
+        ? (cause as { code?: unknown }).code
+        : (error as { code?: unknown }).code;
     const name = typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : (error as Error).name;
     if (name === 'TimeoutError') {
       return { outcome: { status: 'retry' }, error: `no complete answer from ${origin} within ${this.timeoutMs} ms` };
@@ -252,8 +257,6 @@ export class ApnsChannel implements Channel {
     session.on('error', () => this.forget(session));
     session.on('goaway', () => this.forget(session));
     session.on('close', () => this.forget(session));
-    // Between sends an idle connection must not keep the process alive.
-    session.unref();
     this.session = session;
     return session;
   }
