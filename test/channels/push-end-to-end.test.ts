@@ -165,6 +165,48 @@ for (const kind of STORE_KINDS) {
   });
 }
 
+describe('sqlite: a device removed while its delivery waits', () => {
+  it('fails that delivery without sending anything', async () => {
+    const apns = await startApnsServer({ now: () => Date.now() });
+    const t = await startTestClarion('sqlite', {
+      config: {
+        apns: {
+          key: apns.key,
+          keyFile: undefined,
+          keyId: apns.keyId,
+          teamId: apns.teamId,
+          topic: apns.topic,
+          url: apns.url,
+        },
+        pushCaFile: TEST_TLS.certFile,
+      },
+      start: false,
+    });
+    try {
+      await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' });
+      await t.json('POST', '/v1/organizations/acme/members', {
+        user_id: 'olga',
+        email: 'olga@acme.test',
+        role: 'owner',
+      });
+      await t.json('PUT', '/v1/organizations/acme/members/olga/preferences/job.fail/ios', { enabled: true });
+      const device = await t.json('POST', '/v1/users/olga/ios-devices', { token: LIVE_TOKEN });
+      await t.json('POST', '/v1/events', { id: 'evt-removed', type: 'job.fail', organization: 'acme', data: {} });
+      assert.equal((await t.request('DELETE', `/v1/users/olga/ios-devices/${device.body.id}`)).statusCode, 204);
+      await t.clarion.start();
+      const rows = await waitForDeliveries(t, 'evt-removed', (all) =>
+        all.some((row) => row.channel === 'ios' && row.status === 'failed'),
+      );
+      const ios = rows.find((row) => row.channel === 'ios');
+      assert.equal(ios.last_error, 'the device or subscription was removed before this delivery was sent');
+      assert.equal(apns.requests.length, 0);
+    } finally {
+      await t.close();
+      await apns.close();
+    }
+  });
+});
+
 describe('sqlite: without APNs settings', () => {
   it('registers no ios channel: an iOS delivery fails as not configured, and the device is kept', async () => {
     const t = await startTestClarion('sqlite');
