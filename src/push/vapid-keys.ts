@@ -28,5 +28,12 @@ export async function resolveVapidKeys(
     JSON.stringify({ publicKey: fresh.publicKey, privateKey: box.seal(fresh.privateKey) }),
   );
   const parsed = JSON.parse(stored) as { publicKey: string; privateKey: string };
-  return { publicKey: parsed.publicKey, privateKey: box.open(parsed.privateKey) };
+  try {
+    return { publicKey: parsed.publicKey, privateKey: box.open(parsed.privateKey) };
+  } catch (error) {
+    throw new Error(
+      'The stored VAPID private key cannot be decrypted: CLARION_SECRET_KEY is not the key it was sealed with (every process must share one)',
+      { cause: error },
+    );
+  }
 }
