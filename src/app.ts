@@ -18,6 +18,7 @@ import { hookRoutes } from './http/routes/hook-routes.ts';
 import { memberRoutes } from './http/routes/member-routes.ts';
 import { organizationRoutes } from './http/routes/organization-routes.ts';
 import { preferenceRoutes } from './http/routes/preference-routes.ts';
+import { pushRoutes } from './http/routes/push-routes.ts';
 import { recipientRoutes } from './http/routes/recipient-routes.ts';
 import { resourceRoutes } from './http/routes/resource-routes.ts';
 import { settingsRoutes } from './http/routes/settings-routes.ts';
@@ -84,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     organizationRoutes,
     memberRoutes,
     credentialRoutes,
+    pushRoutes,
     preferenceRoutes,
     unsubscribeRoutes,
     billingRoutes,

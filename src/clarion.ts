@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
@@ -8,6 +9,7 @@ import { Catalog } from './catalog/catalog.ts';
 import { CatalogEditor } from './catalog/catalog-editor.ts';
 import { applyCatalogFile } from './catalog/catalog-file.ts';
 import { CatalogSync } from './catalog/catalog-sync.ts';
+import { ApnsChannel } from './channels/apns/apns-channel.ts';
 import { EmailChannel } from './channels/email/email-channel.ts';
 import type { Channel } from './channels/channel.ts';
 import { ChannelRegistry } from './channels/registry.ts';
@@ -16,6 +18,7 @@ import { HipchatChannel } from './channels/hipchat/hipchat-channel.ts';
 import { HipchatTokenCheck } from './channels/hipchat/hipchat-token-check.ts';
 import { SlackChannel } from './channels/slack/slack-channel.ts';
 import { WebhookChannel } from './channels/webhook/webhook-channel.ts';
+import { WebPushChannel } from './channels/web-push/web-push-channel.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { DeliveryWorker } from './delivery/delivery-worker.ts';
@@ -29,6 +32,9 @@ import { HttpClient } from './net/http-client.ts';
 import { resolvePlatformKey } from './security/platform-key.ts';
 import { loadOrCreateSecretKeyFile, SecretBox } from './security/secret-box.ts';
 import { Store } from './store/store.ts';
+import { PushTargetService } from './push/push-target-service.ts';
+import { PushTargetCodec } from './push/push-targets.ts';
+import { resolveVapidKeys, type VapidKeys } from './push/vapid-keys.ts';
 
 /** What tests and embedders may replace; production uses the defaults. */
 export interface ClarionDependencies {
@@ -68,17 +74,25 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   await store.migrate();
 
   const secretKey = config.secretKey ?? loadOrCreateSecretKeyFile(config.dataDir);
-  const hookSettings = new HookSettingsCodec(new SecretBox(secretKey));
+  const secretBox = new SecretBox(secretKey);
+  const hookSettings = new HookSettingsCodec(secretBox);
+  const pushCodec = new PushTargetCodec(secretBox);
   const unsubscribeTokens = new UnsubscribeTokens(secretKey);
   const platformKey = await resolvePlatformKey(store.settings, config.platformKey);
   const catalog = new Catalog();
   const catalogSync = new CatalogSync({ repository: store.catalog, catalog, clock, logger });
+  let vapidKeys: VapidKeys;
+  let pushCa: string | undefined;
+  let apnsChannel: ApnsChannel | undefined;
   try {
     // The file's entries are in the store before anything reads the catalog.
     if (config.catalogFile !== undefined) {
       await applyCatalogFile(config.catalogFile, new CatalogEditor({ repository: store.catalog, catalog, clock }));
     }
     await catalogSync.load();
+    vapidKeys = await resolveVapidKeys(store.settings, secretBox, config.vapid);
+    pushCa = config.pushCaFile === undefined ? undefined : fs.readFileSync(config.pushCaFile, 'utf8');
+    apnsChannel = config.apns === undefined ? undefined : createApnsChannel(config, pushCa, logger);
   } catch (error) {
     await store.close();
     throw error;
@@ -103,6 +117,21 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       }),
     );
   }
+  if (apnsChannel !== undefined) builtIn.push(apnsChannel);
+  // Web Push needs no account anywhere: with the VAPID pair in the store it is always on.
+  const pushHttp = new HttpClient({
+    allowPrivateTargets: config.allowPrivateTargets,
+    resolver,
+    ...(pushCa === undefined ? {} : { extraCa: pushCa }),
+  });
+  builtIn.push(
+    new WebPushChannel({
+      vapid: { ...vapidKeys, subject: config.vapidSubject },
+      http: pushHttp,
+      timeoutMs: config.sendTimeoutMs,
+      alert: (problem) => logger.error({ channel: 'browser' }, `Web Push configuration problem: ${problem}`),
+    }),
+  );
   const replaced = new Set((deps.channels ?? []).map((channel) => channel.name));
   const channels = new ChannelRegistry([
     ...builtIn.filter((channel) => !replaced.has(channel.name)),
@@ -117,6 +146,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         catalog,
         channels,
         hookSettings,
+        pushTargets: pushCodec,
         clock,
         logger,
         metrics,
@@ -155,6 +185,14 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         credentials,
         preferences: new PreferenceService({ store, catalog, clock }),
         unsubscribeTokens,
+        pushTargets: new PushTargetService({
+          store,
+          codec: pushCodec,
+          clock,
+          resolver,
+          allowPrivateTargets: config.allowPrivateTargets,
+        }),
+        vapidPublicKey: vapidKeys.publicKey,
         secureCookies: config.publicUrl.startsWith('https:'),
         store,
         catalog,
@@ -194,7 +232,24 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await catalogSync.stop();
       await channels.close();
       await http.close();
+      await pushHttp.close();
       await store.close();
     },
   };
+}
+
+/** The `ios` channel from the APNs settings (reads the .p8 file; throws when the key is unusable). */
+function createApnsChannel(config: Config, ca: string | undefined, logger: Logger): ApnsChannel {
+  const apns = config.apns!;
+  return new ApnsChannel({
+    key: apns.key ?? fs.readFileSync(apns.keyFile!, 'utf8'),
+    keyId: apns.keyId,
+    teamId: apns.teamId,
+    topic: apns.topic,
+    url: apns.url,
+    timeoutMs: config.sendTimeoutMs,
+    ...(ca === undefined ? {} : { ca }),
+    // Every send fails until the operator fixes the settings: say so where they look.
+    alert: (problem) => logger.error({ channel: 'ios' }, `APNs configuration problem: ${problem}`),
+  });
 }

@@ -1,5 +1,21 @@
 import path from 'node:path';
 
+/** Token-based APNs access (docs/channels.md, "iOS push"); undefined leaves the `ios` channel off. */
+export interface ApnsConfig {
+  /** The .p8 signing key as PEM, when given inline (CLARION_APNS_KEY). */
+  readonly key: string | undefined;
+  /** Where the .p8 key is (CLARION_APNS_KEY_FILE), when not given inline. */
+  readonly keyFile: string | undefined;
+  /** The key's 10-character Key ID. */
+  readonly keyId: string;
+  /** The 10-character Team ID (the JWT's `iss`). */
+  readonly teamId: string;
+  /** The app's bundle id (`apns-topic`). */
+  readonly topic: string;
+  /** `https://api.push.apple.com` (production), the sandbox, or another https URL (a gateway, tests). */
+  readonly url: string;
+}
+
 /** Which parts a process runs: the HTTP API, the delivery workers, or both (the default). */
 export type ProcessRole = 'all' | 'api' | 'worker';
 
@@ -35,7 +51,20 @@ export interface Config {
   readonly catalogFile: string | undefined;
   /** Base URL of the Flowdock Messages API (Flowdock itself is gone; a compatible receiver may answer). */
   readonly flowdockApiUrl: string;
+  /** APNs credentials; undefined when not configured (the `ios` channel is then not registered). */
+  readonly apns: ApnsConfig | undefined;
+  /** A configured VAPID key pair; undefined generates one on first start and keeps it in the store. */
+  readonly vapid: { readonly publicKey: string; readonly privateKey: string } | undefined;
+  /** The VAPID `sub` claim: a mailto: or https: contact for push services. */
+  readonly vapidSubject: string;
+  /** Extra CA certificates (PEM file) trusted for APNs and Web Push connections: a private gateway, tests. */
+  readonly pushCaFile: string | undefined;
 }
+
+const APNS_HOSTS: Readonly<Record<string, string>> = {
+  production: 'https://api.push.apple.com',
+  sandbox: 'https://api.sandbox.push.apple.com',
+};
 
 /** Every default in one place; each CLARION_* variable maps to one field. */
 const DEFAULTS = {
@@ -69,6 +98,16 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_SEND_TIMEOUT_MS',
   'CLARION_SHUTDOWN_TIMEOUT_MS',
   'CLARION_CATALOG_FILE',
+  'CLARION_APNS_KEY',
+  'CLARION_APNS_KEY_FILE',
+  'CLARION_APNS_KEY_ID',
+  'CLARION_APNS_TEAM_ID',
+  'CLARION_APNS_TOPIC',
+  'CLARION_APNS_HOST',
+  'CLARION_VAPID_PUBLIC_KEY',
+  'CLARION_VAPID_PRIVATE_KEY',
+  'CLARION_VAPID_SUBJECT',
+  'CLARION_PUSH_CA_FILE',
 ]);
 
 /** A configuration problem, reported at start with what to change. */
@@ -105,6 +144,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (role !== 'all' && role !== 'api' && role !== 'worker') {
     throw new ConfigError(`CLARION_ROLE must be all, api or worker, not "${role}"`);
   }
+  const publicUrl = (env['CLARION_PUBLIC_URL'] ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const mailFrom = env['CLARION_MAIL_FROM'] ?? DEFAULTS.mailFrom;
   const config: Config = {
     port,
     host: env['HOST'] ?? DEFAULTS.host,
@@ -113,8 +154,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     platformKey: blankToUndefined(env['CLARION_PLATFORM_KEY']),
     secretKey,
     smtpUrl: blankToUndefined(env['CLARION_SMTP_URL']),
-    mailFrom: env['CLARION_MAIL_FROM'] ?? DEFAULTS.mailFrom,
-    publicUrl: (env['CLARION_PUBLIC_URL'] ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    mailFrom,
+    publicUrl,
     allowPrivateTargets: boolean(env, 'CLARION_ALLOW_PRIVATE_TARGETS', DEFAULTS.allowPrivateTargets),
     role,
     logLevel: env['CLARION_LOG_LEVEL'] ?? DEFAULTS.logLevel,
@@ -124,9 +165,77 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     catalogFile: optionalPath(env, 'CLARION_CATALOG_FILE'),
     flowdockApiUrl: httpUrl(env, 'CLARION_FLOWDOCK_API_URL', DEFAULTS.flowdockApiUrl),
+    apns: apnsConfig(env),
+    vapid: vapidConfig(env),
+    vapidSubject: vapidSubject(env, publicUrl, mailFrom),
+    pushCaFile: optionalPath(env, 'CLARION_PUSH_CA_FILE'),
     ...overrides,
   };
   return Object.freeze(config);
+}
+
+/** All of the APNs settings, or none: a half-configured channel would fail every delivery. */
+function apnsConfig(env: Env): ApnsConfig | undefined {
+  const key = blankToUndefined(env['CLARION_APNS_KEY']);
+  const keyFile = optionalPath(env, 'CLARION_APNS_KEY_FILE');
+  const keyId = blankToUndefined(env['CLARION_APNS_KEY_ID']);
+  const teamId = blankToUndefined(env['CLARION_APNS_TEAM_ID']);
+  const topic = blankToUndefined(env['CLARION_APNS_TOPIC']);
+  const host = blankToUndefined(env['CLARION_APNS_HOST']);
+  const given = [key ?? keyFile, keyId, teamId, topic, host].filter((value) => value !== undefined);
+  if (given.length === 0) return undefined;
+  if (
+    (key === undefined && keyFile === undefined) ||
+    keyId === undefined ||
+    teamId === undefined ||
+    topic === undefined
+  ) {
+    throw new ConfigError(
+      'APNs needs CLARION_APNS_KEY_FILE (or CLARION_APNS_KEY), CLARION_APNS_KEY_ID, CLARION_APNS_TEAM_ID and CLARION_APNS_TOPIC together; set them all or none',
+    );
+  }
+  if (key !== undefined && keyFile !== undefined) {
+    throw new ConfigError('Set CLARION_APNS_KEY_FILE or CLARION_APNS_KEY, not both');
+  }
+  if (key !== undefined && !key.includes('-----BEGIN PRIVATE KEY-----')) {
+    throw new ConfigError('CLARION_APNS_KEY must be the PEM text of the .p8 key (-----BEGIN PRIVATE KEY-----...)');
+  }
+  const url = APNS_HOSTS[host ?? 'production'] ?? host!;
+  if (!/^https:\/\/[^/]+\/?$/.test(url)) {
+    throw new ConfigError(`CLARION_APNS_HOST must be production, sandbox or an https:// origin, not "${host}"`);
+  }
+  return { key, keyFile, keyId, teamId, topic, url: url.replace(/\/$/, '') };
+}
+
+function vapidConfig(env: Env): Config['vapid'] {
+  const publicKey = blankToUndefined(env['CLARION_VAPID_PUBLIC_KEY']);
+  const privateKey = blankToUndefined(env['CLARION_VAPID_PRIVATE_KEY']);
+  if (publicKey === undefined && privateKey === undefined) return undefined;
+  if (publicKey === undefined || privateKey === undefined) {
+    throw new ConfigError(
+      'Set CLARION_VAPID_PUBLIC_KEY and CLARION_VAPID_PRIVATE_KEY together (or neither, to generate a pair)',
+    );
+  }
+  if (Buffer.from(publicKey, 'base64url').length !== 65 || Buffer.from(privateKey, 'base64url').length !== 32) {
+    throw new ConfigError(
+      'The VAPID keys must be base64url: a 65-byte public key and a 32-byte private key (npx web-push generate-vapid-keys)',
+    );
+  }
+  return { publicKey, privateKey };
+}
+
+/** The configured contact, else the public URL when it is https, else the mail sender's address. */
+function vapidSubject(env: Env, publicUrl: string, mailFrom: string): string {
+  const configured = blankToUndefined(env['CLARION_VAPID_SUBJECT']);
+  if (configured !== undefined) {
+    if (!/^(mailto:|https:\/\/)/.test(configured)) {
+      throw new ConfigError(`CLARION_VAPID_SUBJECT must be a mailto: address or an https:// URL, not "${configured}"`);
+    }
+    return configured;
+  }
+  if (publicUrl.startsWith('https://')) return publicUrl;
+  const address = /<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  return `mailto:${address}`;
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {

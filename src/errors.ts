@@ -141,6 +141,22 @@ const DEFINITIONS = {
     409,
     'Hook "%s" already has %s previous secrets still signing; wait until one expires, or rotate with {"overlap_seconds": 0} to stop them all now.',
   ],
+  // Push targets (iOS devices, Web Push subscriptions)
+  CLARION_ERR_PUSH_INVALID_DEVICE_TOKEN: [
+    422,
+    'The device token is not usable: %s (send the APNs token as hex, as the app got it from registerForRemoteNotifications).',
+  ],
+  CLARION_ERR_PUSH_INVALID_ENDPOINT: [422, 'The Web Push endpoint is not usable: %s'],
+  CLARION_ERR_PUSH_FORBIDDEN_ENDPOINT: [
+    422,
+    'The Web Push endpoint points to %s, which Clarion does not deliver to (set CLARION_ALLOW_PRIVATE_TARGETS=true for local use).',
+  ],
+  CLARION_ERR_PUSH_INVALID_KEYS: [
+    422,
+    "The subscription keys are not usable: %s (send the browser's PushSubscription.toJSON() as it is).",
+  ],
+  CLARION_ERR_PUSH_DEVICE_NOT_FOUND: [404, 'iOS device "%s" is not registered for user "%s".'],
+  CLARION_ERR_PUSH_SUBSCRIPTION_NOT_FOUND: [404, 'Web Push subscription "%s" is not registered for user "%s".'],
   // Events
   CLARION_ERR_EVENT_UNKNOWN_TYPE: [422, 'Event type "%s" is not in the catalog (GET /v1/event-types lists them).'],
   CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION: [

@@ -2,6 +2,7 @@ import type { ChannelEvent } from '../channels/channel.ts';
 import type { Store } from '../store/store.ts';
 import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
+import { PUSH_CHANNELS } from '../push/push-targets.ts';
 
 /**
  * What the worker reads of a hook: whether it may still be sent to, and its settings as stored
@@ -29,6 +30,8 @@ export interface DeliveryBatch {
   readonly channelEvents: Map<number, ChannelEvent>;
   /** Decrypted settings by hook id, filled on first use. */
   readonly hookSettings: Map<string, Readonly<Record<string, unknown>>>;
+  /** Members' push targets (sealed) named by the batch's personal push deliveries, by id. */
+  readonly pushTargets: Map<string, { readonly channel: string; readonly sealed: string }>;
   readonly organizations: Map<string, { id: string; name: string }>;
   /** Keyed by `${organizationId}/${applicationId}`. */
   readonly applications: Map<string, { id: string; name: string }>;
@@ -39,7 +42,10 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
   const orgIds = unique(rows.map((row) => row.organization_id));
   const appIds = unique(rows.map((row) => row.application_id));
   const hookIds = unique(rows.map((row) => row.hook_id));
-  const [events, hooks, organizations, applications] = await Promise.all([
+  const pushTargetIds = unique(
+    rows.map((row) => (row.hook_id === null && PUSH_CHANNELS.has(row.channel) ? row.address : null)),
+  );
+  const [events, hooks, organizations, applications, pushTargets] = await Promise.all([
     store.events.getBySeq(unique(rows.map((row) => row.event_seq))),
     hookIds.length === 0
       ? Promise.resolve([])
@@ -53,6 +59,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
           .where('organization_id', 'in', orgIds)
           .where('id', 'in', appIds)
           .execute(),
+    store.pushTargets.byIds(pushTargetIds),
   ]);
   return {
     events,
@@ -64,6 +71,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
     ),
     channelEvents: new Map(),
     hookSettings: new Map(),
+    pushTargets: new Map(pushTargets.map((target) => [target.id, target])),
     organizations: new Map(organizations.map((org) => [org.id, org])),
     applications: new Map(
       applications.map((app) => [`${app.organization_id}/${app.id}`, { id: app.id, name: app.name }]),

@@ -14,6 +14,7 @@ import type { Clock } from '../clock.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
+import { PUSH_CHANNELS, type PushTargetCodec } from '../push/push-targets.ts';
 import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { Store } from '../store/store.ts';
@@ -38,6 +39,8 @@ export interface DeliveryWorkerOptions {
   readonly catalog: Catalog;
   readonly channels: ChannelRegistry;
   readonly hookSettings: HookSettingsCodec;
+  /** Reveals the device token or subscription of a personal push delivery. */
+  readonly pushTargets: PushTargetCodec;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -275,6 +278,12 @@ export class DeliveryWorker {
       if (!hook.enabled) return failed('the hook was disabled before this delivery was sent');
       settings = batch.hookSettings.get(hook.id) ?? this.revealedSettings.reveal(hook);
       batch.hookSettings.set(hook.id, settings);
+    } else if (PUSH_CHANNELS.has(row.channel) && row.address !== null) {
+      const target = batch.pushTargets.get(row.address);
+      if (!target || target.channel !== row.channel) {
+        return failed('the device or subscription was removed before this delivery was sent');
+      }
+      settings = this.options.pushTargets.reveal(target.sealed);
     }
     const organization = batch.organizations.get(row.organization_id) ?? {
       id: row.organization_id,

@@ -1,12 +1,14 @@
 import type { AttemptReport, Deferral } from '../channels/channel.ts';
 import { newId } from '../ids.ts';
 import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
+import { PUSH_CHANNELS } from '../push/push-targets.ts';
 import { MAX_ATTEMPTS, nextRetryDelay } from './retry-policy.ts';
 
 /**
  * Turns a channel's report into the delivery's next state (product.md section 4): `sent`,
  * `retry` on the back-off schedule until it runs out (then `failed`), `failed`, or `gone`
- * (a hook whose whole target is gone is disabled; a gone e-mail address fails only itself).
+ * (a hook whose whole target is gone is disabled; a gone iOS device or Web Push subscription is
+ * removed; a gone e-mail address fails only itself).
  * Pure apart from the injected `random`.
  */
 export function settleAttempt(
@@ -47,6 +49,8 @@ export function settleAttempt(
       break;
   }
   const disablesHook = status === 'gone' && row.hook_id !== null && row.address === null;
+  const removesPushTarget =
+    status === 'gone' && row.hook_id === null && row.address !== null && PUSH_CHANNELS.has(row.channel);
   return {
     deliveryId: row.id,
     attempt: {
@@ -73,6 +77,7 @@ export function settleAttempt(
           reason: `the receiver answered that the target is gone (${report.statusCode ?? 'no status'})`,
         }
       : null,
+    removePushTarget: removesPushTarget ? row.address : null,
     now: timing.now,
   };
 }

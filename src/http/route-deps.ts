@@ -8,6 +8,7 @@ import type { EventIngest } from '../ingest/event-ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PreferenceService } from '../preferences/preference-service.ts';
 import type { UnsubscribeTokens } from '../preferences/unsubscribe-token.ts';
+import type { PushTargetService } from '../push/push-target-service.ts';
 import type { Store } from '../store/store.ts';
 import { ClarionError } from '../errors.ts';
 
@@ -25,6 +26,10 @@ export interface RouteDeps {
   readonly preferences: PreferenceService;
   /** Checks the signed one-click unsubscribe links of e-mails (the channel signs them). */
   readonly unsubscribeTokens: UnsubscribeTokens;
+  /** Members' iOS devices and Web Push subscriptions. */
+  readonly pushTargets: PushTargetService;
+  /** The VAPID public key pages subscribe with (base64url). */
+  readonly vapidPublicKey: string;
   /** Mark the session cookie Secure (the public URL is https). */
   readonly secureCookies: boolean;
   readonly metrics: Metrics;

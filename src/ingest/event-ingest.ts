@@ -184,6 +184,7 @@ interface OrganizationContext {
   hooks: Awaited<ReturnType<Store['hooks']['allFor']>>;
   members: Awaited<ReturnType<Store['members']['all']>>;
   preferences: Awaited<ReturnType<Store['preferences']['matricesOf']>>;
+  pushTargets: Awaited<ReturnType<Store['pushTargets']['ofMembers']>>;
 }
 
 /** Reads, per organization of the batch, what checking and routing need. */
@@ -225,6 +226,7 @@ async function loadContexts(
       hooks: await store.hooks.allFor(orgId, trx),
       members: await store.members.all(orgId, trx),
       preferences: await store.preferences.matricesOf(orgId, trx),
+      pushTargets: await store.pushTargets.ofMembers(orgId, trx),
     });
   }
   return contexts;

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import tls from 'node:tls';
 import { Agent } from 'undici';
 import { forbiddenRange, isIpLiteral } from './address-policy.ts';
 import { createGuardedLookup, systemResolver, TargetRefusedError } from './guarded-lookup.ts';
@@ -38,6 +39,8 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   /** Defaults to 32. */
   connectionsPerOrigin?: number;
+  /** Extra CA certificates (PEM) trusted besides the system's: a private push gateway, tests. */
+  extraCa?: string;
 }
 
 /** The request did not complete within its `timeoutMs`. */
@@ -111,7 +114,12 @@ export class HttpClient {
       allowPrivate: options.allowPrivateTargets,
     });
     this.#agent = new Agent({
-      connect: { lookup, timeout: options.connectTimeoutMs ?? 5000 },
+      connect: {
+        lookup,
+        timeout: options.connectTimeoutMs ?? 5000,
+        // Node's `ca` replaces the bundled roots: keep them, and add the extra ones.
+        ...(options.extraCa === undefined ? {} : { ca: [...tls.rootCertificates, options.extraCa] }),
+      },
       connections: options.connectionsPerOrigin ?? 32,
       keepAliveTimeout: 10_000,
       headersTimeout: DEFAULT_TIMEOUT_MS,

@@ -1,12 +1,19 @@
-import { ClarionError } from '../errors.ts';
+import { ClarionError, type ErrorCode } from '../errors.ts';
 import { forbiddenRange, isIpLiteral } from './address-policy.ts';
 import type { Resolver } from './guarded-lookup.ts';
 
-function invalid(reason: string): ClarionError {
-  return new ClarionError('CLARION_ERR_HOOK_INVALID_URL', reason);
+/** The codes a refusal carries: a hook URL's by default, a Web Push endpoint's for subscriptions. */
+export interface TargetErrorCodes {
+  readonly invalid: ErrorCode;
+  readonly forbidden: ErrorCode;
 }
 
-function parse(url: string): URL {
+const HOOK_URL_ERRORS: TargetErrorCodes = {
+  invalid: 'CLARION_ERR_HOOK_INVALID_URL',
+  forbidden: 'CLARION_ERR_HOOK_FORBIDDEN_TARGET',
+};
+
+function parse(url: string, invalid: (reason: string) => ClarionError): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -23,7 +30,11 @@ function parse(url: string): URL {
   return parsed;
 }
 
-async function resolve(hostname: string, resolver: Resolver): Promise<string[]> {
+async function resolve(
+  hostname: string,
+  resolver: Resolver,
+  invalid: (reason: string) => ClarionError,
+): Promise<string[]> {
   try {
     const answers = await resolver(hostname);
     if (answers.length > 0) return answers.map(({ address }) => address);
@@ -43,15 +54,19 @@ async function resolve(hostname: string, resolver: Resolver): Promise<string[]> 
  */
 export async function checkTargetUrl(
   url: string,
-  options: { resolver: Resolver; allowPrivate: boolean },
+  options: { resolver: Resolver; allowPrivate: boolean; errors?: TargetErrorCodes },
 ): Promise<URL> {
-  const parsed = parse(url);
+  const errors = options.errors ?? HOOK_URL_ERRORS;
+  const invalid = (reason: string) => new ClarionError(errors.invalid, reason);
+  const parsed = parse(url, invalid);
   if (options.allowPrivate) return parsed;
   // WHATWG parsing has already turned forms like http://2130706433/ into a canonical literal.
-  const addresses = isIpLiteral(parsed.hostname) ? [parsed.hostname] : await resolve(parsed.hostname, options.resolver);
+  const addresses = isIpLiteral(parsed.hostname)
+    ? [parsed.hostname]
+    : await resolve(parsed.hostname, options.resolver, invalid);
   for (const address of addresses) {
     const reason = forbiddenRange(address);
-    if (reason !== null) throw new ClarionError('CLARION_ERR_HOOK_FORBIDDEN_TARGET', reason);
+    if (reason !== null) throw new ClarionError(errors.forbidden, reason);
   }
   return parsed;
 }

@@ -1,6 +1,6 @@
 // Properties of routing over random organizations, preferences and hooks (fast-check): the
 // deliveries are exactly the trace's "deliver" entries, every hook and every member x personal
-// channel is accounted for, one e-mail per address, and no rule of roles or explicit "off" is
+// channel is accounted for (a push channel once per registered device or subscription), one e-mail per address, and no rule of roles or explicit "off" is
 // ever broken by a delivery.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -44,8 +44,13 @@ const hookArb = fc.record({
   applications: fc.option(fc.uniqueArray(fc.constantFrom(...APPS), { minLength: 1 }), { nil: null }),
   enabled: fc.boolean(),
 });
+// Each member's registered push targets: how many iOS devices and Web Push subscriptions.
+const devicesArb = fc.record({ ios: fc.nat({ max: 2 }), browser: fc.nat({ max: 2 }) });
 const scenarioArb = fc.record({
-  members: fc.array(fc.record({ member: memberArb, cells: fc.array(cellArb, { maxLength: 12 }) }), { maxLength: 6 }),
+  members: fc.array(
+    fc.record({ member: memberArb, cells: fc.array(cellArb, { maxLength: 12 }), devices: devicesArb }),
+    { maxLength: 6 },
+  ),
   hooks: fc.array(hookArb, { maxLength: 5 }),
   type: fc.constantFrom(...TYPES),
   application: fc.constantFrom(null, ...APPS),
@@ -80,7 +85,20 @@ function contextOf(scenario: Scenario) {
     scenario.members.map(({ cells: memberCells }, index) => [`u${index}`, memberCells]),
   );
   const preferences = new Map([...cells].map(([user, memberCells]) => [user, new PreferenceMatrix(memberCells)]));
-  return { members, hooks, preferences };
+  const pushTargets = new Map(
+    scenario.members.map(({ devices }, index) => [
+      `u${index}`,
+      (['ios', 'browser'] as const).flatMap((channel) =>
+        Array.from({ length: devices[channel] }, (_, n) => ({
+          id: `${channel}-u${index}-${n}`,
+          user_id: `u${index}`,
+          channel,
+          label: null,
+        })),
+      ),
+    ]),
+  );
+  return { members, hooks, preferences, pushTargets };
 }
 
 function route(scenario: Scenario) {
@@ -105,7 +123,7 @@ describe('routing properties (fast-check)', () => {
     );
   });
 
-  it('accounts for every hook and every member x personal channel, each personal cell once', () => {
+  it('accounts for every hook and every member x personal channel: once, or once per push target', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         const { context, result } = route(scenario);
@@ -120,7 +138,17 @@ describe('routing properties (fast-check)', () => {
             const personal = result.trace.filter(
               (entry) => entry.hookId === null && entry.userId === member.user_id && entry.channel === channel,
             );
-            assert.equal(personal.length, 1, `${member.user_id} ${channel}: ${JSON.stringify(personal)}`);
+            const delivered = personal.filter((entry) => entry.decision === 'deliver');
+            if (channel === 'email' || delivered.length === 0) {
+              assert.equal(personal.length, 1, `${member.user_id} ${channel}: ${JSON.stringify(personal)}`);
+              continue;
+            }
+            // A push channel delivers once to each registered target, its id as the address.
+            const targets = context.pushTargets.get(member.user_id)!.filter((target) => target.channel === channel);
+            assert.deepEqual(
+              personal.map((entry) => [entry.decision, entry.address]),
+              targets.map((target) => ['deliver', target.id]),
+            );
           }
         }
       }),
@@ -146,6 +174,53 @@ describe('routing properties (fast-check)', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('routing to push targets', () => {
+  it('skips a member whose push cell is on but who has nothing registered, saying so', () => {
+    const type = catalog.type('job.fail')!;
+    const members: MemberRow[] = [
+      {
+        organization_id: 'org',
+        user_id: 'u0',
+        role: 'owner',
+        billing_opt_out: false,
+        email: 'a@x.test',
+        name: null,
+        created_at: 0,
+        updated_at: 0,
+      },
+    ];
+    const preferences = new Map([
+      [
+        'u0',
+        new PreferenceMatrix([
+          { applicationId: null, eventType: 'job.fail', channel: 'ios', enabled: true },
+          { applicationId: null, eventType: 'job.fail', channel: 'browser', enabled: true },
+        ]),
+      ],
+    ]);
+    const pushTargets = new Map([
+      ['u0', [{ id: 'wps_1', user_id: 'u0', channel: 'browser', label: 'https://push.test' }]],
+    ]);
+    const result = routeEvent({ type: 'job.fail', applicationId: null, addonId: null }, type, {
+      hooks: [],
+      members,
+      preferences,
+      pushTargets,
+    });
+    const ios = result.trace.filter((entry) => entry.channel === 'ios');
+    assert.deepEqual(
+      ios.map((entry) => entry.decision),
+      ['skip'],
+    );
+    assert.match(ios[0]!.rule, /u0 has no iOS device registered/);
+    const browser = result.deliveries.filter((delivery) => delivery.channel === 'browser');
+    assert.deepEqual(
+      browser.map((delivery) => [delivery.address, delivery.reason]),
+      [['wps_1', "u0's browser preference: account setting: on, to Web Push subscription https://push.test"]],
     );
   });
 });

@@ -1,6 +1,7 @@
 import { PERSONAL_CHANNELS, type EventType } from '../catalog/event-type.ts';
 import type { HookRecord } from '../store/hook-repository.ts';
 import type { MemberRow } from '../store/member-repository.ts';
+import type { PushTargetSummary } from '../store/push-target-repository.ts';
 import { describeCell, PreferenceMatrix } from './preference-matrix.ts';
 import { billingOptOutHonoured, roleGate } from './role-rules.ts';
 
@@ -16,6 +17,7 @@ export interface PlannedDelivery {
   readonly channel: string;
   readonly hookId: string | null;
   readonly userId: string | null;
+  /** An e-mail address, or the id of a member's push target (iOS device, Web Push subscription). */
   readonly address: string | null;
   /** The rule that decided, in words ("hook "Ops" matches group:deployment"). */
   readonly reason: string;
@@ -43,7 +45,18 @@ export interface RoutingContext {
   readonly members: readonly MemberRow[];
   /** Each member's preference matrix, by user id; a member without one has only defaults. */
   readonly preferences: ReadonlyMap<string, PreferenceMatrix>;
+  /**
+   * Each member's registered iOS devices and Web Push subscriptions, by user id. A push channel
+   * delivers once per target (its id is the delivery's address), so a `gone` removes exactly it.
+   */
+  readonly pushTargets?: ReadonlyMap<string, readonly PushTargetSummary[]>;
 }
+
+/** How the trace names a member's push targets, by personal channel. */
+const PUSH_TARGET_WORDS: Readonly<Record<string, string>> = {
+  ios: 'iOS device',
+  browser: 'Web Push subscription',
+};
 
 const NO_PREFERENCES = new PreferenceMatrix();
 
@@ -146,21 +159,28 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
         continue;
       }
       const because = `${member.user_id}'s ${channel} preference: ${describeCell(cell)}`;
-      if (channel === 'email') {
-        const first = emailOwners.get(member.email.toLowerCase());
-        if (first !== undefined) {
-          skip(`deduplicated with ${first}`);
-          continue;
+      if (channel !== 'email') {
+        const words = PUSH_TARGET_WORDS[channel] ?? `${channel} target`;
+        const targets = (context.pushTargets?.get(member.user_id) ?? []).filter((t) => t.channel === channel);
+        if (targets.length === 0) skip(`${because}, but ${member.user_id} has no ${words} registered`);
+        for (const target of targets) {
+          deliver({
+            channel,
+            hookId: null,
+            userId: member.user_id,
+            address: target.id,
+            reason: `${because}, to ${words} ${target.label ?? target.id}`,
+          });
         }
-        emailOwners.set(member.email.toLowerCase(), `${member.user_id}'s personal e-mail`);
+        continue;
       }
-      deliver({
-        channel,
-        hookId: null,
-        userId: member.user_id,
-        address: channel === 'email' ? member.email : null,
-        reason: because,
-      });
+      const first = emailOwners.get(member.email.toLowerCase());
+      if (first !== undefined) {
+        skip(`deduplicated with ${first}`);
+        continue;
+      }
+      emailOwners.set(member.email.toLowerCase(), `${member.user_id}'s personal e-mail`);
+      deliver({ channel, hookId: null, userId: member.user_id, address: member.email, reason: because });
     }
   }
   return { deliveries, trace };

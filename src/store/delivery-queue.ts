@@ -43,6 +43,8 @@ export interface Settlement {
   readonly providerMessageId: string | null;
   /** A hook whose target is gone is disabled in the same transaction. */
   readonly disableHook: { readonly id: string; readonly reason: string } | null;
+  /** A member's iOS device or Web Push subscription whose target is gone is deleted in the same transaction. */
+  readonly removePushTarget?: string | null;
   readonly now: number;
 }
 
@@ -163,6 +165,8 @@ export class DeliveryQueue {
           where deliveries.id = outcome.id and deliveries.lease_owner = ${owner} and deliveries.status = 'sending'
         `.execute(trx);
       }
+      const goneTargets = settlements.flatMap((settlement) => settlement.removePushTarget ?? []);
+      if (goneTargets.length > 0) await trx.deleteFrom('push_targets').where('id', 'in', goneTargets).execute();
       for (const settlement of settlements) {
         if (!settlement.disableHook) continue;
         await trx

@@ -23,6 +23,7 @@ export interface Database {
   routing_traces: RoutingTracesTable;
   catalog_groups: CatalogGroupsTable;
   catalog_types: CatalogTypesTable;
+  push_targets: PushTargetsTable;
 }
 
 export interface SettingsTable {
@@ -129,7 +130,7 @@ export interface DeliveriesTable {
   hook_id: string | null;
   user_id: string | null;
   channel: string;
-  /** Per-recipient address (e-mail); null for hooks, whose settings say where. */
+  /** Per-recipient address: an e-mail, or a push target id (ios, browser); null for hooks, whose settings say where. */
   address: string | null;
   /** The routing rule that created this delivery, as the "why" trace shows it. */
   reason: string;
@@ -217,5 +218,21 @@ export interface CatalogGroupsTable {
 export interface CatalogTypesTable {
   name: string;
   definition: string;
+  updated_at: number;
+}
+
+/** A member's iOS device token or Web Push subscription (migration 0003). */
+export interface PushTargetsTable {
+  id: string;
+  user_id: string;
+  /** The personal channel it serves: `ios` or `browser`. */
+  channel: string;
+  /** SHA-256 (hex) of the device token or the subscription endpoint: finds a re-registration. */
+  target_hash: string;
+  /** The token or subscription as JSON, sealed with the SecretBox. */
+  sealed: string;
+  /** What a listing shows: the member's name for an iOS device, the push service origin for Web Push. */
+  label: string | null;
+  created_at: number;
   updated_at: number;
 }

@@ -10,6 +10,7 @@ import { MIGRATIONS } from './migrations/index.ts';
 import type { OpenedDatabase, StoreDialect } from './opened-database.ts';
 import { OrganizationRepository } from './organization-repository.ts';
 import { PreferenceRepository } from './preference-repository.ts';
+import { PushTargetRepository } from './push-target-repository.ts';
 import { RetentionRepository } from './retention-repository.ts';
 import { openPostgresDatabase } from './postgres/postgres-database.ts';
 import type { Database } from './schema.ts';
@@ -43,6 +44,7 @@ export class Store {
   readonly queue: DeliveryQueue;
   readonly retention: RetentionRepository;
   readonly catalog: CatalogRepository;
+  readonly pushTargets: PushTargetRepository;
 
   private constructor(private readonly opened: OpenedDatabase) {
     this.db = opened.db;
@@ -60,6 +62,7 @@ export class Store {
     this.queue = new DeliveryQueue(this.db, this.dialect, (fn) => opened.relaxedTransaction(fn));
     this.retention = new RetentionRepository(this.db);
     this.catalog = new CatalogRepository(this.db);
+    this.pushTargets = new PushTargetRepository(this.db);
   }
 
   static open(location: StoreLocation): Store {

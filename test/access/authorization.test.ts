@@ -49,6 +49,13 @@ const TABLE: Readonly<Record<string, Row>> = {
   'GET /v1/users/{user}/tokens': SELF,
   'DELETE /v1/users/{user}/tokens/{token}': SELF,
   'POST /v1/users/{user}/login-links': PLATFORM_ONLY,
+  'GET /v1/web-push/vapid-public-key': ANY_CALLER,
+  'POST /v1/users/{user}/ios-devices': SELF,
+  'GET /v1/users/{user}/ios-devices': SELF,
+  'DELETE /v1/users/{user}/ios-devices/{device}': SELF,
+  'POST /v1/users/{user}/web-push-subscriptions': SELF,
+  'GET /v1/users/{user}/web-push-subscriptions': SELF,
+  'DELETE /v1/users/{user}/web-push-subscriptions/{subscription}': SELF,
   'DELETE /v1/sessions/current': ANY_CALLER,
   // The platform key is not a member: /v1/me refuses it.
   'GET /v1/me': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
@@ -275,6 +282,8 @@ function fill(pattern: string, method: string, user: string, fixture: { hook: st
     .replace('{type}', 'job.fail')
     .replace('{channel}', 'email')
     .replace('{token}', 'tok-missing')
+    .replace('{device}', 'dev-missing')
+    .replace('{subscription}', 'wps-missing')
     .replace('{name}', 'custom.type')
     .replace('/deliveries/{id}', `/deliveries/${fixture.delivery}`)
     .replace('/events/{id}', '/events/evt-1')

@@ -36,8 +36,8 @@ interface Case {
   readonly without?: readonly string[];
   /** Keep the default deployment result e-mail hook (deleted otherwise, to keep cases small). */
   readonly defaultHook?: boolean;
-  /** Settings applied through the API (`api` is scoped to the case's organization). */
-  readonly setup?: (api: Api) => Promise<void>;
+  /** Settings applied through the API (`api` is scoped to the case's organization; `root` is not). */
+  readonly setup?: (api: Api, root: Api) => Promise<void>;
   readonly event: { type: string; application?: string; addon?: string };
   /** Runs after the event, before the answer is read (removals, role changes). */
   readonly afterEvent?: (api: Api) => Promise<void>;
@@ -67,6 +67,16 @@ async function expectOk(response: Promise<{ status: number; body: any }>): Promi
   const { status, body } = await response;
   assert.ok(status < 300, `setup call answered ${status}: ${JSON.stringify(body)}`);
 }
+
+/** A PushSubscription.toJSON() with a real P-256 key; `name` makes the endpoint unique. */
+const subscription = (name: string) => ({
+  endpoint: `https://127.0.0.1:9/push/${name}`,
+  expirationTime: null,
+  keys: {
+    p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+    auth: 'tBHItJI5svbpez7KI4CCXg',
+  },
+});
 
 const WEBHOOK = { kind: 'webhook', url: 'http://127.0.0.1:9/hook' };
 
@@ -120,11 +130,35 @@ const CASES: readonly Case[] = [
   },
   {
     rule: 'account level',
-    sentence: 'an account cell turned on adds a browser delivery',
+    sentence: 'an account cell turned on adds a browser delivery to the Web Push subscription',
     without: ['oscar', 'ada', 'dev', 'fin'],
-    setup: cell('olga', 'job.fail', 'browser', true),
+    setup: async (api, root) => {
+      await expectOk(root('POST', '/v1/users/olga/web-push-subscriptions', subscription('olga-laptop')));
+      await cell('olga', 'job.fail', 'browser', true)(api);
+    },
     event: { type: 'job.fail' },
     delivers: ['email olga via preference', 'browser olga via preference'],
+  },
+  {
+    rule: 'push targets',
+    sentence: 'an iOS cell turned on for a member with no device registered is a skip that says so',
+    without: ['olga', 'oscar', 'ada', 'fin'],
+    setup: cell('dev', 'job.fail', 'ios', true),
+    event: { type: 'job.fail' },
+    delivers: ['email dev via preference'],
+    skips: { 'ios dev': /account setting: on, but dev has no iOS device registered/ },
+  },
+  {
+    rule: 'push targets',
+    sentence: 'an iOS cell turned on sends one delivery per registered device',
+    without: ['olga', 'oscar', 'dev', 'fin'],
+    setup: async (api, root) => {
+      await expectOk(root('POST', '/v1/users/ada/ios-devices', { token: 'a1'.repeat(32), name: 'iPhone' }));
+      await expectOk(root('POST', '/v1/users/ada/ios-devices', { token: 'b2'.repeat(32), name: 'iPad' }));
+      await cell('ada', 'job.fail', 'ios', true)(api);
+    },
+    event: { type: 'job.fail' },
+    delivers: ['email ada via preference', 'ios ada via preference', 'ios ada via preference'],
   },
   {
     rule: 'account level',
@@ -408,7 +442,7 @@ for (const kind of STORE_KINDS) {
         const org = `org-${++counter}`;
         const api: Api = (method, path, body) => t.json(method, `/v1/organizations/${org}${path}`, body);
         await organization(t, org, c);
-        await c.setup?.(api);
+        await c.setup?.(api, (method, path, body) => t.json(method, path, body));
         const event = await t.json('POST', '/v1/events', { organization: org, data: {}, ...c.event });
         assert.equal(event.status, 202, JSON.stringify(event.body));
         await c.afterEvent?.(api);
