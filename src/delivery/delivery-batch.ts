@@ -2,6 +2,7 @@ import type { ChannelEvent } from '../channels/channel.ts';
 import type { Store } from '../store/store.ts';
 import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
+import { deliveryTarget, type TargetHealthRow } from '../store/target-health-repository.ts';
 
 /**
  * What the worker reads of a hook: whether it may still be sent to, and its settings as stored
@@ -32,6 +33,8 @@ export interface DeliveryBatch {
   readonly organizations: Map<string, { id: string; name: string }>;
   /** Keyed by `${organizationId}/${applicationId}`. */
   readonly applications: Map<string, { id: string; name: string }>;
+  /** The circuit breakers of the batch's failing targets, by target (healthy targets have none). */
+  readonly health: Map<string, TargetHealthRow>;
 }
 
 export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDelivery[]): Promise<DeliveryBatch> {
@@ -39,7 +42,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
   const orgIds = unique(rows.map((row) => row.organization_id));
   const appIds = unique(rows.map((row) => row.application_id));
   const hookIds = unique(rows.map((row) => row.hook_id));
-  const [events, hooks, organizations, applications] = await Promise.all([
+  const [events, hooks, organizations, applications, health] = await Promise.all([
     store.events.getBySeq(unique(rows.map((row) => row.event_seq))),
     hookIds.length === 0
       ? Promise.resolve([])
@@ -53,6 +56,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
           .where('organization_id', 'in', orgIds)
           .where('id', 'in', appIds)
           .execute(),
+    store.targetHealth.read(unique(rows.map(deliveryTarget))),
   ]);
   return {
     events,
@@ -68,5 +72,6 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
     applications: new Map(
       applications.map((app) => [`${app.organization_id}/${app.id}`, { id: app.id, name: app.name }]),
     ),
+    health: new Map(health.map((row) => [row.target, row])),
   };
 }

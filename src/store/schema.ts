@@ -23,6 +23,7 @@ export interface Database {
   routing_traces: RoutingTracesTable;
   catalog_groups: CatalogGroupsTable;
   catalog_types: CatalogTypesTable;
+  target_health: TargetHealthTable;
 }
 
 export interface SettingsTable {
@@ -217,5 +218,22 @@ export interface CatalogGroupsTable {
 export interface CatalogTypesTable {
   name: string;
   definition: string;
+  updated_at: number;
+}
+
+/**
+ * A failing delivery target's circuit breaker (docs/architecture.md). `target` is
+ * `hook:<hook id>` or `to:<channel>:<address>`; no row means healthy.
+ */
+export interface TargetHealthTable {
+  target: string;
+  /** `retry` outcomes since the last success. */
+  consecutive_failures: number;
+  /** When the first of those failures was recorded. */
+  failing_since: number;
+  /** While set, the breaker is open: deliveries to the target wait until this time (or a probe's end). */
+  paused_until: number | null;
+  /** Length of the current pause (doubles on each failed probe); 0 before the breaker first opens. */
+  pause_ms: number;
   updated_at: number;
 }

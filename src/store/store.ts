@@ -14,6 +14,7 @@ import { RetentionRepository } from './retention-repository.ts';
 import { openPostgresDatabase } from './postgres/postgres-database.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
+import { TargetHealthRepository } from './target-health-repository.ts';
 import { openSqliteDatabase } from './sqlite/sqlite-database.ts';
 import type { Wakeups } from './wakeups.ts';
 
@@ -43,6 +44,7 @@ export class Store {
   readonly queue: DeliveryQueue;
   readonly retention: RetentionRepository;
   readonly catalog: CatalogRepository;
+  readonly targetHealth: TargetHealthRepository;
 
   private constructor(private readonly opened: OpenedDatabase) {
     this.db = opened.db;
@@ -60,6 +62,7 @@ export class Store {
     this.queue = new DeliveryQueue(this.db, this.dialect, (fn) => opened.relaxedTransaction(fn));
     this.retention = new RetentionRepository(this.db);
     this.catalog = new CatalogRepository(this.db);
+    this.targetHealth = new TargetHealthRepository(this.db);
   }
 
   static open(location: StoreLocation): Store {
