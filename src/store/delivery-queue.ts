@@ -189,7 +189,8 @@ export class DeliveryQueue {
           .returning(['id', 'organization_id', 'name', 'kind', 'disabled_reason'])
           .executeTakeFirst();
         if (disabled) {
-          disabledHooks.push({ ...disabled, reason: disabled.disabled_reason ?? '', disabledAt: settlement.now });
+          const { disabled_reason: reason, ...hook } = disabled;
+          disabledHooks.push({ ...hook, reason: reason ?? '', disabledAt: settlement.now });
         }
       }
       await within?.(trx, disabledHooks);
