@@ -176,12 +176,12 @@ export class DeliveryWorker {
           const rows = await store.queue.claim(this.owner, now, concurrency - this.inFlight.size, now + this.leaseMs);
           if (rows.length === 0) break;
           const batch = await loadDeliveryBatch(store, rows);
+          const waits = await this.breaker.admit(rows, batch.health, now);
+          this.targetSlots.admit(rows, waits, now);
           // The batch's sends all start now, so they share one deadline: one timer and one
           // combined signal per batch instead of per send (about 5% of the CPU per delivery).
           const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(sendTimeoutMs)]);
           setMaxListeners(0, signal); // a channel may listen once per send: not a leak
-          const waits = await this.breaker.admit(rows, batch.health, now);
-          this.targetSlots.admit(rows, waits, now);
           for (const row of rows) {
             const wait = waits.get(row.id);
             if (wait === undefined) this.launch(row, batch, signal);
@@ -253,6 +253,7 @@ export class DeliveryWorker {
 
   /** Puts a claimed delivery back in the queue until `wait` ends: it spends no attempt and takes no slot. */
   private postpone(row: ClaimedDelivery, wait: Deferral): void {
+    this.breaker.noteOutcome(row, null); // a probe held back over the target's limit is no probe
     this.held.add(row.id);
     this.settlements.push(deferDelivery(row, wait, this.options.clock.now()));
     this.scheduleSettle();
@@ -261,9 +262,10 @@ export class DeliveryWorker {
   /** Starts one send; `signal` aborts when the send's deadline passes or the worker gives up on it. */
   private launch(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal): void {
     this.held.add(row.id);
+    const started = performance.now();
     const done = this.deliver(row, batch, signal).finally(() => {
       this.inFlight.delete(row.id);
-      this.targetSlots.release(row);
+      this.targetSlots.release(row, performance.now() - started);
       this.wake();
     });
     this.inFlight.set(row.id, done);

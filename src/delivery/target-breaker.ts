@@ -72,7 +72,8 @@ export class TargetBreaker {
       // The pause is over: one delivery probes the target, the rest wait for its answer.
       let won = probing.get(target);
       if (won === undefined) {
-        won = await this.repository.takeProbe(target, pausedUntil, now + this.probeHoldMs, now);
+        // Claimed rows must all be launched or deferred: a store error here only postpones the probe.
+        won = await this.repository.takeProbe(target, pausedUntil, now + this.probeHoldMs, now).catch(() => false);
         probing.set(target, won);
         if (won) {
           this.probes.set(row.id, target);
@@ -104,10 +105,13 @@ export class TargetBreaker {
     }
   }
 
-  /** The outcomes noted since the last call, for the settle transaction to record. */
+  /** The outcomes noted since the last call, for the settle transaction to record, by target. */
   takeOutcomes(): TargetOutcomes[] {
     if (this.outcomes.size === 0) return [];
-    const taken = [...this.outcomes].map(([target, noted]) => ({ target, ...noted }));
+    // In one order everywhere: two settles locking the same rows in opposite orders could deadlock.
+    const taken = [...this.outcomes]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([target, noted]) => ({ target, ...noted }));
     this.outcomes = new Map();
     return taken;
   }

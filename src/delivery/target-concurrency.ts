@@ -2,54 +2,74 @@ import type { Deferral } from '../channels/channel.ts';
 import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import { deliveryTarget } from '../store/target-health-repository.ts';
 
-/**
- * How long a delivery over its target's limit waits before it is claimed again. Those of one
- * batch are spread out, `limit` per step, so a long backlog on a slow target comes back at about
- * the pace it can take instead of all at once.
- */
-const OVER_LIMIT_STEP_MS = 1000;
+/** The wait assumed for a target before any of its sends has finished here. */
+const UNKNOWN_LATENCY_MS = 250;
+/** Waits shorter than this would only bring the delivery back before a slot can be free. */
+const MIN_WAIT_MS = 20;
+const MAX_WAIT_MS = 5 * 60_000;
+/** Weight of the newest send in a target's average send time. */
+const LATENCY_WEIGHT = 0.2;
+/** Targets whose average is kept once they have nothing in flight (beyond that, idle ones are forgotten). */
+const REMEMBERED_TARGETS = 4096;
+
+interface TargetLoad {
+  inFlight: number;
+  /** Moving average of this target's send times here; undefined before the first one ends. */
+  latencyMs: number | undefined;
+}
 
 /**
  * Caps the sends one worker process has in flight to one target (a hook, or a channel and
- * address), so a slow or rate-limited target cannot take every slot: a delivery over the cap is
- * put back in the queue for a moment without spending an attempt, and the slot goes to another
- * target. Counting is per process, in memory: the cap protects this process's slots, which are
- * what a slow target would otherwise exhaust.
+ * address), so a slow or rate-limited target cannot take every slot. A delivery over the cap is
+ * put back in the queue, spending no attempt, for about as long as the target takes to free a
+ * slot: its average send time, times its rank among the batch's over-limit deliveries of that
+ * target divided by the cap. A fast target's backlog thus comes back within milliseconds and a
+ * slow one's at the pace the target takes, and the freed slots go to other targets meanwhile.
+ * Counting is per process, in memory: the cap protects this process's slots.
  */
 export class TargetConcurrency {
-  private readonly inFlight = new Map<string, number>();
+  private readonly loads = new Map<string, TargetLoad>();
 
   constructor(private readonly limit: number) {}
 
   /**
-   * Takes a slot for each delivery of `rows` that is to be sent now (not in `waits`); the ones
-   * over their target's limit are added to `waits` instead. Each slot taken is given back with
-   * `release`.
+   * Takes a slot for each delivery of `rows` that is to be sent now (not in `waits`); those over
+   * their target's cap are added to `waits` instead. Each slot taken is given back with `release`.
    */
   admit(rows: readonly ClaimedDelivery[], waits: Map<string, Deferral>, now: number): void {
     let over: Map<string, number> | undefined;
     for (const row of rows) {
       if (waits.has(row.id)) continue;
       const target = deliveryTarget(row);
-      const count = this.inFlight.get(target) ?? 0;
-      if (count < this.limit) {
-        this.inFlight.set(target, count + 1);
+      let load = this.loads.get(target);
+      if (load === undefined) {
+        load = { inFlight: 0, latencyMs: undefined };
+        this.loads.set(target, load);
+      }
+      if (load.inFlight < this.limit) {
+        load.inFlight += 1;
         continue;
       }
       over ??= new Map();
       const rank = over.get(target) ?? 0;
       over.set(target, rank + 1);
+      const turn = 1 + Math.floor(rank / this.limit);
+      const waitMs = Math.max(MIN_WAIT_MS, Math.round((load.latencyMs ?? UNKNOWN_LATENCY_MS) * turn));
       waits.set(row.id, {
-        deferredUntil: now + OVER_LIMIT_STEP_MS * (1 + Math.floor(rank / this.limit)),
+        deferredUntil: now + Math.min(waitMs, MAX_WAIT_MS),
         reason: `waiting: ${this.limit} sends to this target are already under way`,
       });
     }
   }
 
-  release(row: ClaimedDelivery): void {
+  /** Gives back the slot of a send that took `latencyMs`. */
+  release(row: ClaimedDelivery, latencyMs: number): void {
     const target = deliveryTarget(row);
-    const count = this.inFlight.get(target) ?? 0;
-    if (count <= 1) this.inFlight.delete(target);
-    else this.inFlight.set(target, count - 1);
+    const load = this.loads.get(target);
+    if (load === undefined) return;
+    load.inFlight -= 1;
+    load.latencyMs =
+      load.latencyMs === undefined ? latencyMs : load.latencyMs + LATENCY_WEIGHT * (latencyMs - load.latencyMs);
+    if (load.inFlight <= 0 && this.loads.size > REMEMBERED_TARGETS) this.loads.delete(target);
   }
 }

@@ -183,6 +183,7 @@ for (const kind of STORE_KINDS) {
         );
         assert.equal(waiting.attempts_log.length, attempts);
       }
+      assert.match((await h.t.request('GET', '/metrics')).body, /^clarion_targets_paused 1$/m);
       h.advance(24 * SECOND);
       await sleep(QUIET_MS);
       assert.equal(h.receiver.requests.length, 7, 'a request went to the paused target');
