@@ -4,7 +4,7 @@ import { deliveryTarget } from '../store/target-health-repository.ts';
 
 /** The wait assumed for a target before any of its sends has finished here. */
 const UNKNOWN_LATENCY_MS = 250;
-/** Waits shorter than this would only bring the delivery back before a slot can be free. */
+/** A send time below this is taken as this: shorter waits only bring deliveries back before a slot is free. */
 const MIN_WAIT_MS = 20;
 const MAX_WAIT_MS = 5 * 60_000;
 /** Weight of the newest send in a target's average send time. */
@@ -16,16 +16,19 @@ interface TargetLoad {
   inFlight: number;
   /** Moving average of this target's send times here; undefined before the first one ends. */
   latencyMs: number | undefined;
+  /** The latest time an over-limit delivery of this target was put off to. */
+  scheduledUntil: number;
 }
 
 /**
  * Caps the sends one worker process has in flight to one target (a hook, or a channel and
  * address), so a slow or rate-limited target cannot take every slot. A delivery over the cap is
- * put back in the queue, spending no attempt, for about as long as the target takes to free a
- * slot: its average send time, times its rank among the batch's over-limit deliveries of that
- * target divided by the cap. A fast target's backlog thus comes back within milliseconds and a
- * slow one's at the pace the target takes, and the freed slots go to other targets meanwhile.
- * Counting is per process, in memory: the cap protects this process's slots.
+ * put back in the queue, spending no attempt, and the over-limit deliveries of a target are
+ * spread out at the pace the target takes them here (cap / average send time): the first waits
+ * one send time, each next one a cap-th of it more. A fast target's backlog thus comes back
+ * within milliseconds, a slow one's in step with its answers, each delivery deferred about once,
+ * and the freed slots go to other targets meanwhile. Counting is per process, in memory: the cap
+ * protects this process's slots.
  */
 export class TargetConcurrency {
   private readonly loads = new Map<string, TargetLoad>();
@@ -37,26 +40,25 @@ export class TargetConcurrency {
    * their target's cap are added to `waits` instead. Each slot taken is given back with `release`.
    */
   admit(rows: readonly ClaimedDelivery[], waits: Map<string, Deferral>, now: number): void {
-    let over: Map<string, number> | undefined;
     for (const row of rows) {
       if (waits.has(row.id)) continue;
       const target = deliveryTarget(row);
       let load = this.loads.get(target);
       if (load === undefined) {
-        load = { inFlight: 0, latencyMs: undefined };
+        load = { inFlight: 0, latencyMs: undefined, scheduledUntil: 0 };
         this.loads.set(target, load);
       }
       if (load.inFlight < this.limit) {
         load.inFlight += 1;
         continue;
       }
-      over ??= new Map();
-      const rank = over.get(target) ?? 0;
-      over.set(target, rank + 1);
-      const turn = 1 + Math.floor(rank / this.limit);
-      const waitMs = Math.max(MIN_WAIT_MS, Math.round((load.latencyMs ?? UNKNOWN_LATENCY_MS) * turn));
+      const latency = Math.max(MIN_WAIT_MS, load.latencyMs ?? UNKNOWN_LATENCY_MS);
+      load.scheduledUntil = Math.min(
+        now + MAX_WAIT_MS,
+        Math.max(load.scheduledUntil + latency / this.limit, now + latency),
+      );
       waits.set(row.id, {
-        deferredUntil: now + Math.min(waitMs, MAX_WAIT_MS),
+        deferredUntil: Math.ceil(load.scheduledUntil),
         reason: `waiting: ${this.limit} sends to this target are already under way`,
       });
     }
