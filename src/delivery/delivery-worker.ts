@@ -52,10 +52,7 @@ export interface DeliveryWorkerOptions {
   readonly sendTimeoutMs: number;
   /** Sends in flight to one target at once (default: no limit below `concurrency`). */
   readonly targetConcurrency?: number;
-  /**
-   * Tells the organizations whose hooks a settle disabled, inside the settle transaction (it
-   * stores `notification.target.disabled` events); returns how many deliveries that queued.
-   */
+  /** Tells the organizations of the hooks a settle disabled, in its transaction; returns deliveries queued. */
   readonly announceDisabled?: (trx: Kysely<Database>, hooks: readonly DisabledHook[]) => Promise<number>;
   /** Longest sleep between looks at the queue when nothing wakes the worker. */
   readonly pollIntervalMs?: number;
