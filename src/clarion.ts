@@ -22,6 +22,7 @@ import { WebPushChannel } from './channels/web-push/web-push-channel.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { DeliveryWorker } from './delivery/delivery-worker.ts';
+import { targetDisabledEvent } from './delivery/target-disabled-notice.ts';
 import { HookService } from './hooks/hook-service.ts';
 import { HookSettingsCodec } from './hooks/hook-settings.ts';
 import { EventIngest } from './ingest/event-ingest.ts';
@@ -97,7 +98,10 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     await store.close();
     throw error;
   }
-  const metrics = new Metrics(() => store.queue.depth(clock.now()));
+  const metrics = new Metrics(
+    () => store.queue.depth(clock.now()),
+    () => store.targetHealth.pausedCount(clock.now()),
+  );
   const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
 
   const builtIn: Channel[] = [
@@ -151,7 +155,14 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         logger,
         metrics,
         concurrency: config.workerConcurrency,
+        targetConcurrency: config.targetConcurrency,
         sendTimeoutMs: config.sendTimeoutMs,
+        // The organization hears of a hook Clarion disabled through its other channels.
+        announceDisabled: async (trx, disabledHooks) => {
+          const { created, refused } = await ingest.ingestWithin(trx, disabledHooks.map(targetDisabledEvent));
+          for (const error of refused) logger.error({ err: error }, 'could not store notification.target.disabled');
+          return created;
+        },
         ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
         ...(deps.random !== undefined ? { random: deps.random } : {}),
       })

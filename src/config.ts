@@ -43,6 +43,8 @@ export interface Config {
   readonly retentionDays: number;
   /** Deliveries a worker process sends at once. */
   readonly workerConcurrency: number;
+  /** Sends a worker process has in flight to one target (a hook, or a channel and address) at most. */
+  readonly targetConcurrency: number;
   /** Time one send may take before it counts as a timeout (`retry`). */
   readonly sendTimeoutMs: number;
   /** How long SIGTERM waits for in-flight sends before the process exits. */
@@ -77,6 +79,7 @@ const DEFAULTS = {
   logLevel: 'info',
   retentionDays: 30,
   workerConcurrency: 256, // in-flight sends per worker process
+  targetConcurrency: 8, // one slow target never holds more than this many of the slots
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
   shutdownTimeoutMs: 10_000,
   flowdockApiUrl: 'https://api.flowdock.com',
@@ -95,6 +98,7 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_LOG_LEVEL',
   'CLARION_RETENTION_DAYS',
   'CLARION_WORKER_CONCURRENCY',
+  'CLARION_TARGET_CONCURRENCY',
   'CLARION_SEND_TIMEOUT_MS',
   'CLARION_SHUTDOWN_TIMEOUT_MS',
   'CLARION_CATALOG_FILE',
@@ -161,6 +165,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env['CLARION_LOG_LEVEL'] ?? DEFAULTS.logLevel,
     retentionDays: integer(env, 'CLARION_RETENTION_DAYS', DEFAULTS.retentionDays, 1, 3650),
     workerConcurrency: integer(env, 'CLARION_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 10_000),
+    targetConcurrency: integer(env, 'CLARION_TARGET_CONCURRENCY', DEFAULTS.targetConcurrency, 1, 10_000),
     sendTimeoutMs: integer(env, 'CLARION_SEND_TIMEOUT_MS', DEFAULTS.sendTimeoutMs, 100, 120_000),
     shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     catalogFile: optionalPath(env, 'CLARION_CATALOG_FILE'),

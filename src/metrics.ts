@@ -10,7 +10,10 @@ export class Metrics {
   private readonly attempts: Counter<'channel' | 'outcome'>;
   private readonly attemptLatency: Histogram<'channel'>;
 
-  constructor(queueDepth: () => Promise<{ pending: number; oldestDueAgeMs: number }>) {
+  constructor(
+    queueDepth: () => Promise<{ pending: number; oldestDueAgeMs: number }>,
+    pausedTargets?: () => Promise<number>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'clarion_' });
     this.eventsIngested = new Counter({
       name: 'clarion_events_ingested_total',
@@ -50,6 +53,16 @@ export class Metrics {
         this.set((await depth()).oldestDueAgeMs / 1000);
       },
     });
+    if (pausedTargets) {
+      new Gauge({
+        name: 'clarion_targets_paused',
+        help: 'Delivery targets whose circuit breaker is open (their deliveries wait for a probe)',
+        registers: [this.registry],
+        async collect() {
+          this.set(await pausedTargets());
+        },
+      });
+    }
   }
 
   recordIngest(outcome: 'stored' | 'duplicate'): void {

@@ -3,6 +3,7 @@ import type { Store } from '../store/store.ts';
 import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import { PUSH_CHANNELS } from '../push/push-targets.ts';
+import { deliveryTarget, type TargetHealthRow } from '../store/target-health-repository.ts';
 
 /**
  * What the worker reads of a hook: whether it may still be sent to, and its settings as stored
@@ -35,6 +36,8 @@ export interface DeliveryBatch {
   readonly organizations: Map<string, { id: string; name: string }>;
   /** Keyed by `${organizationId}/${applicationId}`. */
   readonly applications: Map<string, { id: string; name: string }>;
+  /** The circuit breakers of the batch's failing targets, by target (healthy targets have none). */
+  readonly health: Map<string, TargetHealthRow>;
 }
 
 export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDelivery[]): Promise<DeliveryBatch> {
@@ -45,7 +48,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
   const pushTargetIds = unique(
     rows.map((row) => (row.hook_id === null && PUSH_CHANNELS.has(row.channel) ? row.address : null)),
   );
-  const [events, hooks, organizations, applications, pushTargets] = await Promise.all([
+  const [events, hooks, organizations, applications, pushTargets, health] = await Promise.all([
     store.events.getBySeq(unique(rows.map((row) => row.event_seq))),
     hookIds.length === 0
       ? Promise.resolve([])
@@ -60,6 +63,7 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
           .where('id', 'in', appIds)
           .execute(),
     store.pushTargets.byIds(pushTargetIds),
+    store.targetHealth.read(unique(rows.map(deliveryTarget))),
   ]);
   return {
     events,
@@ -76,5 +80,6 @@ export async function loadDeliveryBatch(store: Store, rows: readonly ClaimedDeli
     applications: new Map(
       applications.map((app) => [`${app.organization_id}/${app.id}`, { id: app.id, name: app.name }]),
     ),
+    health: new Map(health.map((row) => [row.target, row])),
   };
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
 import {
@@ -7,6 +8,7 @@ import {
   type AttemptReport,
   type ChannelEvent,
   type ChannelMessage,
+  type Deferral,
   type SendResult,
 } from '../channels/channel.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
@@ -15,12 +17,15 @@ import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import { PUSH_CHANNELS, type PushTargetCodec } from '../push/push-targets.ts';
-import type { ClaimedDelivery, Settlement } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery, DisabledHook, Settlement } from '../store/delivery-queue.ts';
 import type { EventRow } from '../store/event-repository.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { RevealedSettingsCache } from './revealed-settings-cache.ts';
 import { deferDelivery, settleAttempt } from './settle-attempt.ts';
+import { BREAKER_POLICY, TargetBreaker } from './target-breaker.ts';
+import { TargetConcurrency } from './target-concurrency.ts';
 
 /** Outcomes are written in batches of about this many while sends keep finishing... */
 const SETTLE_BATCH_TARGET = 64;
@@ -48,6 +53,10 @@ export interface DeliveryWorkerOptions {
   readonly concurrency: number;
   /** Bound on one send; the lease is twice this and renewed while sending. */
   readonly sendTimeoutMs: number;
+  /** Sends in flight to one target at once (default: no limit below `concurrency`). */
+  readonly targetConcurrency?: number;
+  /** Tells the organizations of the hooks a settle disabled, in its transaction; returns deliveries queued. */
+  readonly announceDisabled?: (trx: Kysely<Database>, hooks: readonly DisabledHook[]) => Promise<number>;
   /** Longest sleep between looks at the queue when nothing wakes the worker. */
   readonly pollIntervalMs?: number;
   readonly random?: () => number;
@@ -67,6 +76,8 @@ export class DeliveryWorker {
   private readonly pollIntervalMs: number;
   private readonly random: () => number;
   private readonly revealedSettings: RevealedSettingsCache;
+  private readonly breaker: TargetBreaker;
+  private readonly targetSlots: TargetConcurrency;
   /** Each in-flight send's settled promise, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Aborted when `stop` gives up waiting: every send still running is cut short. */
@@ -92,6 +103,9 @@ export class DeliveryWorker {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.random = options.random ?? Math.random;
     this.revealedSettings = new RevealedSettingsCache(options.hookSettings);
+    // A probe holds its target for as long as a lease: its worker renews or loses both together.
+    this.breaker = new TargetBreaker(options.store.targetHealth, this.leaseMs);
+    this.targetSlots = new TargetConcurrency(options.targetConcurrency ?? options.concurrency);
   }
 
   async start(): Promise<void> {
@@ -162,11 +176,17 @@ export class DeliveryWorker {
           const rows = await store.queue.claim(this.owner, now, concurrency - this.inFlight.size, now + this.leaseMs);
           if (rows.length === 0) break;
           const batch = await loadDeliveryBatch(store, rows);
+          const waits = await this.breaker.admit(rows, batch.health, now);
+          this.targetSlots.admit(rows, waits, now);
           // The batch's sends all start now, so they share one deadline: one timer and one
           // combined signal per batch instead of per send (about 5% of the CPU per delivery).
           const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(sendTimeoutMs)]);
           setMaxListeners(0, signal); // a channel may listen once per send: not a leak
-          for (const row of rows) this.launch(row, batch, signal);
+          for (const row of rows) {
+            const wait = waits.get(row.id);
+            if (wait === undefined) this.launch(row, batch, signal);
+            else this.postpone(row, wait);
+          }
         }
       } while (this.pumpAgain && this.running);
     } catch (error) {
@@ -231,11 +251,21 @@ export class DeliveryWorker {
     );
   }
 
+  /** Puts a claimed delivery back in the queue until `wait` ends: it spends no attempt and takes no slot. */
+  private postpone(row: ClaimedDelivery, wait: Deferral): void {
+    this.breaker.noteOutcome(row, null); // a probe held back over the target's limit is no probe
+    this.held.add(row.id);
+    this.settlements.push(deferDelivery(row, wait, this.options.clock.now()));
+    this.scheduleSettle();
+  }
+
   /** Starts one send; `signal` aborts when the send's deadline passes or the worker gives up on it. */
   private launch(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal): void {
     this.held.add(row.id);
+    const started = performance.now();
     const done = this.deliver(row, batch, signal).finally(() => {
       this.inFlight.delete(row.id);
+      this.targetSlots.release(row, performance.now() - started);
       this.wake();
     });
     this.inFlight.set(row.id, done);
@@ -253,6 +283,7 @@ export class DeliveryWorker {
       logger.error({ err: error, delivery: row.id }, 'channel threw while sending');
       report = { outcome: { status: 'retry' }, error: 'internal error while sending' };
     }
+    this.breaker.noteOutcome(row, isDeferral(report) ? null : report.outcome);
     if (isDeferral(report)) {
       this.settlements.push(deferDelivery(row, report, clock.now()));
       this.scheduleSettle();
@@ -326,7 +357,7 @@ export class DeliveryWorker {
   private flushSettlements(): void {
     if (this.settlingNow || this.settlements.length === 0) return;
     this.settlingNow = true;
-    const { store, logger } = this.options;
+    const { store, logger, clock } = this.options;
     this.settled = (async () => {
       try {
         while (this.settlements.length > 0) {
@@ -336,8 +367,16 @@ export class DeliveryWorker {
           }
           const batch = this.settlements;
           this.settlements = [];
+          const targets = this.breaker.takeOutcomes();
           try {
-            await store.queue.settle(this.owner, batch);
+            let queued = 0;
+            await store.queue.settle(this.owner, batch, async (trx, disabledHooks) => {
+              if (targets.length > 0) await store.targetHealth.record(trx, targets, BREAKER_POLICY, clock.now());
+              if (disabledHooks.length > 0 && this.options.announceDisabled) {
+                queued = await this.options.announceDisabled(trx, disabledHooks);
+              }
+            });
+            if (queued > 0) store.wakeups.notify();
           } catch (error) {
             // The leases run out and the deliveries are sent again: at least once, never lost.
             logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');

@@ -54,125 +54,153 @@ export class EventIngest {
     return this.batches.drain();
   }
 
+  /**
+   * Stores events inside the caller's transaction `trx` (Clarion's own events, such as
+   * `notification.target.disabled` written with the settle that caused it): they route like any
+   * other event. Returns how many deliveries were created (the caller wakes the workers after its
+   * commit) and the events refused, which never undo the caller's transaction.
+   */
+  async ingestWithin(
+    trx: Kysely<Database>,
+    inputs: readonly EventInput[],
+  ): Promise<{ created: number; refused: Error[] }> {
+    const now = this.options.clock.now();
+    const items: CheckedEvent[] = [];
+    const refused: Error[] = [];
+    for (const input of inputs) {
+      try {
+        items.push(checkEvent(input, this.options.catalog, now));
+      } catch (error) {
+        refused.push(error as Error);
+      }
+    }
+    if (items.length === 0) return { created: 0, refused };
+    const { answers, created } = await this.commitIn(trx, items);
+    for (const answer of answers) if (answer instanceof Error) refused.push(answer);
+    return { created, refused };
+  }
+
   private async commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
-    const { store, clock } = this.options;
-    let created = 0;
-    const results = await store.db.transaction().execute(async (trx) => {
-      // Reserving the numbers first locks the counter row until commit, so transactions that
-      // store events commit one after another and sequence numbers increase in commit order.
-      const last = await store.events.reserveSequence(items.length, trx);
-      let nextSeq = last - items.length + 1;
-      const now = clock.now();
-      const context = await loadContexts(trx, store, items);
-      const seen = new Map<string, { seq: number; hash: string }>();
-      const eventRows: Insertable<EventsTable>[] = [];
-      const deliveryRows: Insertable<DeliveriesTable>[] = [];
-      const traceRows: Insertable<RoutingTracesTable>[] = [];
-      const answers: (IngestResult | Error)[] = [];
-
-      for (const item of items) {
-        const { input } = item;
-        const org = context.get(input.organization);
-        if (!org) {
-          answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION', input.organization));
-          continue;
-        }
-        if (input.application !== undefined && !org.applications.has(input.application)) {
-          answers.push(
-            new ClarionError('CLARION_ERR_EVENT_UNKNOWN_APPLICATION', input.application, input.organization),
-          );
-          continue;
-        }
-        if (input.addon !== undefined && !org.addons.has(input.addon)) {
-          answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ADDON', input.addon, input.organization));
-          continue;
-        }
-        const id = input.id ?? newId('evt');
-        const key = `${input.organization}\u0000${id}`;
-        const prior = org.existing.get(id) ?? seen.get(key);
-        if (prior) {
-          answers.push(
-            prior.hash === item.bodyHash
-              ? { id, seq: prior.seq, duplicate: true, deliveries: 0 }
-              : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id),
-          );
-          continue;
-        }
-        const seq = nextSeq++;
-        seen.set(key, { seq, hash: item.bodyHash });
-        eventRows.push({
-          seq,
-          organization_id: input.organization,
-          id,
-          type: item.eventType.name,
-          application_id: input.application ?? null,
-          addon_id: input.addon ?? null,
-          occurred_at: item.occurredAt,
-          received_at: now,
-          data: JSON.stringify(item.data),
-          body_hash: item.bodyHash,
-        });
-        const routing = routeEvent(
-          { type: item.eventType.name, applicationId: input.application ?? null, addonId: input.addon ?? null },
-          item.eventType,
-          org,
-        );
-        for (const planned of routing.deliveries) {
-          deliveryRows.push({
-            id: newId('dlv'),
-            organization_id: input.organization,
-            event_seq: seq,
-            event_id: id,
-            event_type: item.eventType.name,
-            application_id: input.application ?? null,
-            hook_id: planned.hookId,
-            user_id: planned.userId,
-            channel: planned.channel,
-            address: planned.address,
-            reason: planned.reason,
-            status: 'pending',
-            attempts: 0,
-            next_attempt_at: now,
-            created_at: now,
-            updated_at: now,
-          });
-        }
-        // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
-        const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
-        if (skipped.length > 0) {
-          traceRows.push({
-            event_seq: seq,
-            organization_id: input.organization,
-            skipped: JSON.stringify(skipped.map(compactSkip)),
-            created_at: now,
-          });
-        }
-        answers.push({ id, seq, duplicate: false, deliveries: routing.deliveries.length });
-      }
-
-      for (let i = 0; i < eventRows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('events')
-          .values(eventRows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-      for (let i = 0; i < deliveryRows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('deliveries')
-          .values(deliveryRows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-      for (let i = 0; i < traceRows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('routing_traces')
-          .values(traceRows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-      created = deliveryRows.length;
-      return answers;
-    });
+    const { store } = this.options;
+    const { answers, created } = await store.db.transaction().execute((trx) => this.commitIn(trx, items));
     if (created > 0) this.options.onDeliveriesQueued();
-    return results;
+    return answers;
+  }
+
+  private async commitIn(
+    trx: Kysely<Database>,
+    items: CheckedEvent[],
+  ): Promise<{ answers: (IngestResult | Error)[]; created: number }> {
+    const { store, clock } = this.options;
+    // Reserving the numbers first locks the counter row until commit, so transactions that
+    // store events commit one after another and sequence numbers increase in commit order.
+    const last = await store.events.reserveSequence(items.length, trx);
+    let nextSeq = last - items.length + 1;
+    const now = clock.now();
+    const context = await loadContexts(trx, store, items);
+    const seen = new Map<string, { seq: number; hash: string }>();
+    const eventRows: Insertable<EventsTable>[] = [];
+    const deliveryRows: Insertable<DeliveriesTable>[] = [];
+    const traceRows: Insertable<RoutingTracesTable>[] = [];
+    const answers: (IngestResult | Error)[] = [];
+
+    for (const item of items) {
+      const { input } = item;
+      const org = context.get(input.organization);
+      if (!org) {
+        answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION', input.organization));
+        continue;
+      }
+      if (input.application !== undefined && !org.applications.has(input.application)) {
+        answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_APPLICATION', input.application, input.organization));
+        continue;
+      }
+      if (input.addon !== undefined && !org.addons.has(input.addon)) {
+        answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ADDON', input.addon, input.organization));
+        continue;
+      }
+      const id = input.id ?? newId('evt');
+      const key = `${input.organization}\u0000${id}`;
+      const prior = org.existing.get(id) ?? seen.get(key);
+      if (prior) {
+        answers.push(
+          prior.hash === item.bodyHash
+            ? { id, seq: prior.seq, duplicate: true, deliveries: 0 }
+            : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id),
+        );
+        continue;
+      }
+      const seq = nextSeq++;
+      seen.set(key, { seq, hash: item.bodyHash });
+      eventRows.push({
+        seq,
+        organization_id: input.organization,
+        id,
+        type: item.eventType.name,
+        application_id: input.application ?? null,
+        addon_id: input.addon ?? null,
+        occurred_at: item.occurredAt,
+        received_at: now,
+        data: JSON.stringify(item.data),
+        body_hash: item.bodyHash,
+      });
+      const routing = routeEvent(
+        { type: item.eventType.name, applicationId: input.application ?? null, addonId: input.addon ?? null },
+        item.eventType,
+        org,
+      );
+      for (const planned of routing.deliveries) {
+        deliveryRows.push({
+          id: newId('dlv'),
+          organization_id: input.organization,
+          event_seq: seq,
+          event_id: id,
+          event_type: item.eventType.name,
+          application_id: input.application ?? null,
+          hook_id: planned.hookId,
+          user_id: planned.userId,
+          channel: planned.channel,
+          address: planned.address,
+          reason: planned.reason,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
+      const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
+      if (skipped.length > 0) {
+        traceRows.push({
+          event_seq: seq,
+          organization_id: input.organization,
+          skipped: JSON.stringify(skipped.map(compactSkip)),
+          created_at: now,
+        });
+      }
+      answers.push({ id, seq, duplicate: false, deliveries: routing.deliveries.length });
+    }
+
+    for (let i = 0; i < eventRows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('events')
+        .values(eventRows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+    for (let i = 0; i < deliveryRows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('deliveries')
+        .values(deliveryRows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+    for (let i = 0; i < traceRows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('routing_traces')
+        .values(traceRows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+    return { answers, created: deliveryRows.length };
   }
 }
 

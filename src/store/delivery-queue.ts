@@ -48,6 +48,16 @@ export interface Settlement {
   readonly now: number;
 }
 
+/** A hook a settle disabled because its target is gone. */
+export interface DisabledHook {
+  readonly id: string;
+  readonly organization_id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly reason: string;
+  readonly disabledAt: number;
+}
+
 /**
  * The delivery queue is rows in the store (graphile-worker style): a worker claims due rows
  * by taking a lease, sends without holding any transaction open, then settles each row.
@@ -139,9 +149,15 @@ export class DeliveryQueue {
    * and one bulk update per chunk, whatever the batch size. A delivery whose lease this worker
    * no longer holds keeps its state (its attempt is still logged).
    */
-  async settle(owner: string, settlements: readonly Settlement[]): Promise<void> {
-    if (settlements.length === 0) return;
-    await this.relaxedTransaction(async (trx) => {
+  async settle(
+    owner: string,
+    settlements: readonly Settlement[],
+    /** Runs last in the same transaction, told which hooks this settle disabled. */
+    within?: (trx: Kysely<Database>, disabledHooks: readonly DisabledHook[]) => Promise<void>,
+  ): Promise<DisabledHook[]> {
+    if (settlements.length === 0) return [];
+    return this.relaxedTransaction(async (trx) => {
+      const disabledHooks: DisabledHook[] = [];
       for (let i = 0; i < settlements.length; i += SETTLE_CHUNK) {
         const chunk = settlements.slice(i, i + SETTLE_CHUNK);
         const attempts = chunk.flatMap((settlement) => (settlement.attempt === null ? [] : [settlement.attempt]));
@@ -169,12 +185,21 @@ export class DeliveryQueue {
       if (goneTargets.length > 0) await trx.deleteFrom('push_targets').where('id', 'in', goneTargets).execute();
       for (const settlement of settlements) {
         if (!settlement.disableHook) continue;
-        await trx
+        // Only a hook still enabled counts: two gone answers for one hook disable it once.
+        const disabled = await trx
           .updateTable('hooks')
           .set({ enabled: 0, disabled_reason: settlement.disableHook.reason, updated_at: settlement.now })
           .where('id', '=', settlement.disableHook.id)
-          .execute();
+          .where('enabled', '=', 1)
+          .returning(['id', 'organization_id', 'name', 'kind', 'disabled_reason'])
+          .executeTakeFirst();
+        if (disabled) {
+          const { disabled_reason: reason, ...hook } = disabled;
+          disabledHooks.push({ ...hook, reason: reason ?? '', disabledAt: settlement.now });
+        }
       }
+      await within?.(trx, disabledHooks);
+      return disabledHooks;
     });
   }
 

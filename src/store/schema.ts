@@ -24,6 +24,7 @@ export interface Database {
   catalog_groups: CatalogGroupsTable;
   catalog_types: CatalogTypesTable;
   push_targets: PushTargetsTable;
+  target_health: TargetHealthTable;
 }
 
 export interface SettingsTable {
@@ -234,5 +235,22 @@ export interface PushTargetsTable {
   /** What a listing shows: the member's name for an iOS device, the push service origin for Web Push. */
   label: string | null;
   created_at: number;
+  updated_at: number;
+}
+
+/**
+ * A failing delivery target's circuit breaker (docs/architecture.md). `target` is
+ * `hook:<hook id>` or `to:<channel>:<address>`; no row means healthy.
+ */
+export interface TargetHealthTable {
+  target: string;
+  /** `retry` outcomes since the last success. */
+  consecutive_failures: number;
+  /** When the first of those failures was recorded. */
+  failing_since: number;
+  /** While set, the breaker is open: deliveries to the target wait until this time (or a probe's end). */
+  paused_until: number | null;
+  /** Length of the current pause (doubles on each failed probe); 0 before the breaker first opens. */
+  pause_ms: number;
   updated_at: number;
 }

@@ -15,6 +15,7 @@ import { RetentionRepository } from './retention-repository.ts';
 import { openPostgresDatabase } from './postgres/postgres-database.ts';
 import type { Database } from './schema.ts';
 import { SettingsRepository } from './settings-repository.ts';
+import { TargetHealthRepository } from './target-health-repository.ts';
 import { openSqliteDatabase } from './sqlite/sqlite-database.ts';
 import type { Wakeups } from './wakeups.ts';
 
@@ -45,6 +46,7 @@ export class Store {
   readonly retention: RetentionRepository;
   readonly catalog: CatalogRepository;
   readonly pushTargets: PushTargetRepository;
+  readonly targetHealth: TargetHealthRepository;
 
   private constructor(private readonly opened: OpenedDatabase) {
     this.db = opened.db;
@@ -63,6 +65,7 @@ export class Store {
     this.retention = new RetentionRepository(this.db);
     this.catalog = new CatalogRepository(this.db);
     this.pushTargets = new PushTargetRepository(this.db);
+    this.targetHealth = new TargetHealthRepository(this.db);
   }
 
   static open(location: StoreLocation): Store {

@@ -81,11 +81,11 @@ async function startHarness(kind: StoreKind, answer: (n: number) => ReceiverRepl
   return harness;
 }
 
-/** Sends a job.fail event and returns the id of the hook's delivery for it. */
-async function sendEvent(h: Harness, id: string): Promise<string> {
-  const accepted = await h.t.json('POST', '/v1/events', { id, type: 'job.fail', organization: 'acme', data: { id } });
+/** Sends a job.fail event (or `type`) and returns the id of the hook's (or `hookId`'s) delivery for it. */
+async function sendEvent(h: Harness, id: string, type = 'job.fail', hookId = h.hookId): Promise<string> {
+  const accepted = await h.t.json('POST', '/v1/events', { id, type, organization: 'acme', data: { id } });
   assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
-  const listed = await h.t.json('GET', `/v1/deliveries?event=${id}&hook=${h.hookId}`);
+  const listed = await h.t.json('GET', `/v1/deliveries?event=${id}&hook=${hookId}`);
   assert.equal(listed.body.data.length, 1, JSON.stringify(listed.body));
   return listed.body.data[0].id as string;
 }
@@ -251,8 +251,19 @@ for (const kind of STORE_KINDS) {
     it('gives up after the 10th attempt, and re-sends a failed delivery on request', async () => {
       let status = 500;
       const h = await startHarness(kind, () => ({ status }));
+      // Two hooks, one delivery each: two deliveries failing together at one target would open its
+      // circuit breaker (test/delivery/target-breaker.test.ts) and wait out its pauses. Alone, a
+      // delivery keeps its schedule: each pause is shorter than the next retry delay.
+      const other = await h.t.json('POST', '/v1/organizations/acme/hooks', {
+        name: 'Jobs back',
+        kind: 'webhook',
+        url: `${h.receiver.url}/hook2`,
+        events: ['job.backon'],
+      });
+      assert.equal(other.status, 201, JSON.stringify(other.body));
+      const otherHookId = other.body.id as string;
       const resent = await sendEvent(h, 'evt-500-a');
-      const bulk = await sendEvent(h, 'evt-500-b');
+      const bulk = await sendEvent(h, 'evt-500-b', 'job.backon', otherHookId);
       const ids = [resent, bulk];
 
       for (const id of ids) await waitForAttempts(h, id, 1);
@@ -292,13 +303,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(sent.attempts_log.length, 11);
       assert.equal(sent.attempts_log.at(-1).outcome, 'sent');
 
-      const notYet = await h.t.json('POST', `/v1/organizations/acme/hooks/${h.hookId}/retry-failed`, {
+      const notYet = await h.t.json('POST', `/v1/organizations/acme/hooks/${otherHookId}/retry-failed`, {
         since: iso(h.t0 + 1),
       });
       assert.equal(notYet.status, 202);
       assert.deepEqual(notYet.body, { requeued: 0 }, 'deliveries created before "since" stay failed');
 
-      const requeued = await h.t.json('POST', `/v1/organizations/acme/hooks/${h.hookId}/retry-failed`, {
+      const nothingFailed = await h.t.json('POST', `/v1/organizations/acme/hooks/${h.hookId}/retry-failed`, {
+        since: iso(h.t0),
+      });
+      assert.deepEqual(nothingFailed.body, { requeued: 0 }, 'a delivery re-sent already is not re-queued');
+
+      const requeued = await h.t.json('POST', `/v1/organizations/acme/hooks/${otherHookId}/retry-failed`, {
         since: iso(h.t0),
       });
       assert.equal(requeued.status, 202);

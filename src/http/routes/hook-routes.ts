@@ -17,6 +17,7 @@ import type { HookSettingsCodec } from '../../hooks/hook-settings.ts';
 import { HookTestSender } from '../../hooks/hook-test-sender.ts';
 import { signingAt, storedSigningSecrets } from '../../hooks/webhook-secrets.ts';
 import type { HookRecord } from '../../store/hook-repository.ts';
+import { deliveryTarget } from '../../store/target-health-repository.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
 
@@ -31,6 +32,17 @@ const Hook = Type.Object(
     addons: IdList,
     enabled: Type.Boolean(),
     disabled_reason: Type.Union([Type.String(), Type.Null()]),
+    health: Type.Optional(
+      Type.Object(
+        {
+          consecutive_failures: Type.Integer({ description: 'Transient failures in a row since the last success' }),
+          paused_until: Type.Union([Timestamp, Type.Null()], {
+            description: 'While set, deliveries to the hook wait until then (then one probe is sent)',
+          }),
+        },
+        { description: 'Only in the answer of GET of one hook: the circuit breaker of its target' },
+      ),
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
     ...HookSettingsFields,
@@ -157,8 +169,19 @@ export const hookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       config: { access: 'hooks.read' },
       schema: { tags: ['hooks'], summary: 'Get a hook', params: HookParams, response: { 200: Hook, 404: ErrorBody } },
     },
-    async (request) =>
-      serializeHook(await requireHook(request.params.org, request.params.hook), hookSettings, clock.now()),
+    async (request) => {
+      const hook = await requireHook(request.params.org, request.params.hook);
+      const health = await store.targetHealth.get(
+        deliveryTarget({ hook_id: hook.id, channel: hook.kind, address: null }),
+      );
+      return {
+        ...serializeHook(hook, hookSettings, clock.now()),
+        health: {
+          consecutive_failures: health?.consecutive_failures ?? 0,
+          paused_until: health?.paused_until == null ? null : isoTime(health.paused_until),
+        },
+      };
+    },
   );
 
   app.patch(
