@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { isDeferral } from '../channel.ts';
 import type { AttemptReport, SendResult } from '../channel.ts';
 import { HttpClient } from '../../net/http-client.ts';
-import { contractMessage, runChatContract } from '../../../test/helpers/chat-contract.ts';
+import { contractMessage, runChannelContract } from '../../../test/helpers/channel-contract.ts';
 import { flowdockErrors, startFlowdockReceiver } from '../../../test/helpers/flowdock-receiver.ts';
 import type { FlowdockReceiver } from '../../../test/helpers/flowdock-receiver.ts';
 import { FlowdockChannel } from './flowdock-channel.ts';
@@ -13,7 +13,7 @@ const TOKEN = 'flowTokenSecret0123456789abcdef';
 /** The contract's service, for makeChannel (which the contract calls after start). */
 let contractApiUrl = '';
 
-runChatContract({
+runChannelContract({
   kind: 'flowdock',
   async start() {
     const flowdock = await startFlowdockReceiver();

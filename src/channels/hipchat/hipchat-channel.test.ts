@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { isDeferral } from '../channel.ts';
 import type { AttemptReport, SendResult } from '../channel.ts';
 import { HttpClient } from '../../net/http-client.ts';
-import { contractMessage, runChatContract } from '../../../test/helpers/chat-contract.ts';
-import type { ContractService } from '../../../test/helpers/chat-contract.ts';
+import { contractMessage, runChannelContract } from '../../../test/helpers/channel-contract.ts';
+import type { ContractService } from '../../../test/helpers/channel-contract.ts';
 import { startHipchatReceiver, v1FieldProblem, v2BodyProblem } from '../../../test/helpers/hipchat-receiver.ts';
 import type { HipchatReceiver } from '../../../test/helpers/hipchat-receiver.ts';
 import { HipchatChannel } from './hipchat-channel.ts';
@@ -34,7 +34,7 @@ async function contractService(version: 1 | 2): Promise<ContractService> {
 }
 
 for (const version of [1, 2] as const) {
-  runChatContract({
+  runChannelContract({
     kind: 'hipchat',
     label: `hipchat v${version}`,
     start: () => contractService(version),

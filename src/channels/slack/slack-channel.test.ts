@@ -3,13 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { isDeferral } from '../channel.ts';
 import type { AttemptReport, SendResult } from '../channel.ts';
 import { HttpClient } from '../../net/http-client.ts';
-import { contractMessage, runChatContract } from '../../../test/helpers/chat-contract.ts';
+import { contractMessage, runChannelContract } from '../../../test/helpers/channel-contract.ts';
 import { startSlackReceiver, validateSlackBody } from '../../../test/helpers/slack-receiver.ts';
 import type { SlackReceiver } from '../../../test/helpers/slack-receiver.ts';
 import { SlackChannel } from './slack-channel.ts';
 import { escapeSlack, formatSlackMessage, SLACK_COLOURS } from './slack-format.ts';
 
-runChatContract({
+runChannelContract({
   kind: 'slack',
   async start() {
     const slack = await startSlackReceiver();
