@@ -1,58 +1,14 @@
-// What the three chat channels (Slack, Hipchat, Flowdock) share: a redactor for their secrets,
-// a per-target pacer, one way to make a request and turn a network failure into words, HTML
-// escaping and the parts of a message they all show. The webhook channel has its own copy of the
-// network wording; the lead may unify them once both land.
+// What the three chat channels (Slack, Hipchat, Flowdock) share: a per-target pacer, one way to make a request and turn a network failure into words, HTML
+// escaping and the parts of a message they all show.
 import { createHash } from 'node:crypto';
 import type { AttemptReport, ChannelMessage, SendResult } from './channel.ts';
+import { errorCode, findInCauses } from '../net/error-causes.ts';
 import { TargetRefusedError } from '../net/http-client.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../net/http-client.ts';
 
 /** A target's secret, reduced to a key for maps and logs: the secret itself is never kept there. */
 export function pacingKey(...parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
-}
-
-/** Parts at least this long of a URL's path or query may be tokens. */
-const SECRET_LOOKING_LENGTH = 8;
-
-/**
- * Replaces secrets in receivers' answers and in error texts. Built once per hook's settings from
- * the secret values themselves and, for URLs that are secrets (Slack), their secret-looking parts:
- * a server's error page may echo the request line ("Cannot POST /services/T0/B0/xyz").
- */
-export class SecretRedactor {
-  private readonly candidates: readonly string[];
-
-  constructor(secrets: readonly string[], secretUrls: readonly URL[] = []) {
-    const candidates = new Set<string>();
-    for (const secret of secrets) {
-      if (secret === '') continue;
-      candidates.add(secret);
-      candidates.add(encodeURIComponent(secret));
-    }
-    for (const url of secretUrls) {
-      candidates.add(url.href);
-      candidates.add(`${url.pathname}${url.search}`);
-      for (const segment of url.pathname.split('/')) {
-        if (segment.length >= SECRET_LOOKING_LENGTH) candidates.add(segment);
-      }
-      for (const value of url.searchParams.values()) {
-        if (value.length >= SECRET_LOOKING_LENGTH) candidates.add(value);
-      }
-    }
-    candidates.delete('/');
-    candidates.delete('');
-    // Longest first, so a whole URL is replaced before its segments are looked for.
-    this.candidates = [...candidates].sort((a, b) => b.length - a.length);
-  }
-
-  redact(text: string): string {
-    let redacted = text;
-    for (const candidate of this.candidates) {
-      if (redacted.includes(candidate)) redacted = redacted.split(candidate).join('[redacted]');
-    }
-    return redacted;
-  }
 }
 
 /**
@@ -218,31 +174,6 @@ function describeFailure(error: unknown, what: string, signal: AbortSignal, time
 
 function retry(error: string): AttemptReport {
   return { outcome: { status: 'retry' }, error };
-}
-
-function findInCauses<T>(error: unknown, match: (e: unknown) => e is T): T | undefined {
-  let current: unknown = error;
-  // Bounded: a cause chain may be cyclic.
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (match(current)) return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-const NAMED_ERRORS = new Set(['HttpTimeoutError', 'TimeoutError', 'AbortError']);
-
-/** The first error code along the cause chain, or a known error name: never a message. */
-function errorCode(error: unknown): string | undefined {
-  const found = findInCauses(
-    error,
-    (e): e is { code: string } =>
-      typeof (e as { code?: unknown }).code === 'string' && /^[A-Z0-9_]+$/.test((e as { code: string }).code),
-  );
-  if (found) return found.code;
-  const named = findInCauses(error, (e): e is Error => e instanceof Error && NAMED_ERRORS.has(e.name));
-  if (named) return named.name;
-  return error instanceof Error ? error.name : undefined;
 }
 
 /** `fn`'s report, or a `retry` naming only the error's class when a bug of ours throws. */

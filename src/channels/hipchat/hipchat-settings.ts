@@ -1,4 +1,5 @@
-import { pacingKey, SecretRedactor } from '../chat-common.ts';
+import { pacingKey } from '../chat-common.ts';
+import { SecretRedactor } from '../secret-redactor.ts';
 
 /** A Hipchat hook's settings, checked, with what every request to it needs. */
 export interface HipchatTarget {

@@ -1,6 +1,7 @@
 import { excerpt, parseRetryAfter } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions, SendResult } from '../channel.ts';
-import { callService, header, Pacer, pacingKey, resolveAlways, SecretRedactor } from '../chat-common.ts';
+import { callService, header, Pacer, pacingKey, resolveAlways } from '../chat-common.ts';
+import { SecretRedactor } from '../secret-redactor.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
 import { formatSlackMessage } from './slack-format.ts';
 

@@ -4,7 +4,8 @@ import { excerpt, parseRetryAfter } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
 import { TargetRefusedError } from '../../net/http-client.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
-import { TargetRedactor } from '../webhook/webhook-redaction.ts';
+import { SecretRedactor } from '../secret-redactor.ts';
+import { findInCauses } from '../../net/error-causes.ts';
 import { renderWebPushPayload, topicOf, TTL_SECONDS, urgencyOf } from './web-push-format.ts';
 
 export interface WebPushChannelOptions {
@@ -103,7 +104,9 @@ export class WebPushChannel implements Channel {
     const { statusCode } = response;
     const base = {
       statusCode,
-      ...(response.body === '' ? {} : { responseExcerpt: excerpt(new TargetRedactor(target).redact(response.body)) }),
+      ...(response.body === ''
+        ? {}
+        : { responseExcerpt: excerpt(SecretRedactor.forUrl(target).redact(response.body)) }),
     };
     const said = `the push service ${target.origin} answered ${statusCode}${STATUS_CODES[statusCode] ? ` ${STATUS_CODES[statusCode]}` : ''}`;
     if (statusCode === 200 || statusCode === 201 || statusCode === 202) return { ...base, outcome: { status: 'sent' } };
@@ -132,7 +135,7 @@ export class WebPushChannel implements Channel {
 
   private classifyError(error: unknown, target: URL, signal: AbortSignal): AttemptReport {
     const { origin } = target;
-    const refused = causeMatching(error, (e): e is TargetRefusedError => e instanceof TargetRefusedError);
+    const refused = findInCauses(error, (e): e is TargetRefusedError => e instanceof TargetRefusedError);
     if (refused) {
       return { outcome: { status: 'failed' }, error: `Clarion does not deliver to ${origin}: ${refused.reason}` };
     }
@@ -142,10 +145,7 @@ export class WebPushChannel implements Channel {
         error: `the attempt to ${origin} was cut short (its deadline passed or Clarion is shutting down)`,
       };
     }
-    const coded = causeMatching(
-      error,
-      (e): e is { code: string } => typeof (e as { code?: unknown }).code === 'string',
-    );
+    const coded = findInCauses(error, (e): e is { code: string } => typeof (e as { code?: unknown }).code === 'string');
     const code = coded?.code ?? (error instanceof Error ? error.name : 'unknown error');
     if (code === 'HttpTimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       return { outcome: { status: 'retry' }, error: `no complete answer from ${origin} within ${this.timeoutMs} ms` };
@@ -168,13 +168,4 @@ function parseSubscription(settings: Readonly<Record<string, unknown>>): Subscri
     return undefined;
   }
   return { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } };
-}
-
-function causeMatching<T>(error: unknown, match: (e: unknown) => e is T): T | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (match(current)) return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -1,11 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import { excerpt, parseRetryAfter } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
+import { errorCode, findInCauses } from '../../net/error-causes.ts';
 import { TargetRefusedError } from '../../net/http-client.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
 import { WEBHOOK_FORMATS, isWebhookFormat, renderWebhookBody } from './webhook-format.ts';
 import type { WebhookFormat } from './webhook-format.ts';
-import { TargetRedactor } from './webhook-redaction.ts';
+import { SecretRedactor } from '../secret-redactor.ts';
 import { describeSecretProblem, WebhookSigner, type SigningSecret } from './webhook-signature.ts';
 
 /** A webhook hook's decrypted settings, as `ChannelMessage.settings` carries them. */
@@ -36,7 +37,7 @@ interface PreparedHook {
   readonly format: WebhookFormat;
   readonly target: URL;
   readonly signer: WebhookSigner;
-  readonly redactor: TargetRedactor;
+  readonly redactor: SecretRedactor;
 }
 
 /**
@@ -133,7 +134,7 @@ export class WebhookChannel implements Channel {
             format: parsed.settings.format,
             target: new URL(parsed.settings.url),
             signer: new WebhookSigner(parsed.settings.secrets),
-            redactor: new TargetRedactor(new URL(parsed.settings.url)),
+            redactor: SecretRedactor.forUrl(new URL(parsed.settings.url)),
           }
         : { error: parsed.error };
       this.prepared.set(settings, prepared);
@@ -206,7 +207,7 @@ export class WebhookChannel implements Channel {
   }
 }
 
-function classifyResponse(response: HttpResponse, target: URL, redactor: TargetRedactor, now: number): AttemptReport {
+function classifyResponse(response: HttpResponse, target: URL, redactor: SecretRedactor, now: number): AttemptReport {
   const { statusCode } = response;
   const responseExcerpt = excerpt(redactor.redact(response.body));
   const base = { statusCode, responseExcerpt };
@@ -253,35 +254,6 @@ function describeLocation(header: string | string[] | undefined, target: URL): s
     return `${location.origin} (same path)`;
   }
   return location.pathname === '/' && location.search === '' ? location.origin : `${location.origin} (path hidden)`;
-}
-
-function findInCauses<T>(error: unknown, match: (e: unknown) => e is T): T | undefined {
-  let current: unknown = error;
-  // Bounded: a cause chain may be cyclic.
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (match(current)) return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-// Errors known by name rather than code: the HttpClient's own deadline, and DOMExceptions.
-const NAMED_ERRORS = new Set(['HttpTimeoutError', 'TimeoutError', 'AbortError']);
-
-/**
- * The first error code (or, for the HttpClient's timeout and DOMExceptions like TimeoutError and AbortError, the name) along
- * the cause chain. Only these identifiers are reported: undici's messages can quote the URL.
- */
-function errorCode(error: unknown): string | undefined {
-  const found = findInCauses(
-    error,
-    (e): e is { code: string } =>
-      typeof (e as { code?: unknown }).code === 'string' && /^[A-Z0-9_]+$/.test((e as { code: string }).code),
-  );
-  if (found) return found.code;
-  const named = findInCauses(error, (e): e is Error => e instanceof Error && NAMED_ERRORS.has(e.name));
-  if (named) return named.name;
-  return error instanceof Error ? error.name : undefined;
 }
 
 const TLS_CODES = new Set([
