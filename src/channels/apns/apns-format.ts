@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../catalog/event-type.ts';
 import type { ChannelMessage } from '../channel.ts';
+import { cut, oneLine, renderPushBody } from '../push-text.ts';
 
 /** APNs refuses larger payloads (413 PayloadTooLarge); VoIP pushes may be 5 KiB, alerts may not. */
 export const MAX_PAYLOAD_BYTES = 4096;
 const MAX_TITLE_LENGTH = 120;
-const MAX_FIELDS = 8;
-const MAX_VALUE_LENGTH = 120;
 
 /** Failures and warnings wake the phone (priority 10); the rest may wait for a good moment (5). */
 const PRIORITIES: { readonly [S in Severity]: '10' | '5' } = { fail: '10', warning: '10', ok: '5', info: '5' };
@@ -43,7 +42,7 @@ export function renderApnsPayload(message: ChannelMessage, maxBytes = MAX_PAYLOA
         ...(event.applicationId === null ? {} : { application: event.applicationId }),
       },
     });
-  let body = renderBody(message);
+  let body = renderPushBody(message);
   let payload = build(body);
   // Escapes make the JSON longer than the text; cut by the overflow until it fits (few rounds).
   while (Buffer.byteLength(payload) > maxBytes && body.length > 0) {
@@ -86,25 +85,4 @@ function collapseIdOf(message: ChannelMessage): string {
       ? `event:${event.id}`
       : `pair:${[eventType.name, eventType.pairedWith].sort().join('|')}:${event.applicationId ?? event.addonId ?? ''}`;
   return Buffer.byteLength(key) <= 64 ? key : createHash('sha256').update(key).digest('hex').slice(0, 64);
-}
-
-/** The event's scalar fields as "key: value" lines (nested objects stay on the dashboard). */
-function renderBody(message: ChannelMessage): string {
-  const lines: string[] = [];
-  for (const [key, value] of Object.entries(message.event.data)) {
-    if (lines.length >= MAX_FIELDS) break;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-    lines.push(`${oneLine(key)}: ${cut(oneLine(String(value)), MAX_VALUE_LENGTH)}`);
-  }
-  return lines.length === 0 ? message.eventType.name : lines.join('\n');
-}
-
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
-function cut(text: string, limit: number): string {
-  const chars = [...text];
-  return chars.length <= limit ? text : `${chars.slice(0, limit - 1).join('')}…`;
 }

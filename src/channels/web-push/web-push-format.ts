@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../catalog/event-type.ts';
 import type { ChannelMessage } from '../channel.ts';
+import { cut, oneLine, renderPushBody } from '../push-text.ts';
 
 /**
  * RFC 8291: a push service must accept 4096 bytes of encrypted body; one aes128gcm record with
@@ -10,8 +11,6 @@ export const MAX_PLAINTEXT_BYTES = 3993;
 /** How long the push service keeps a message for a browser that is offline (seconds). */
 export const TTL_SECONDS = 24 * 3600;
 const MAX_TITLE_LENGTH = 120;
-const MAX_FIELDS = 8;
-const MAX_VALUE_LENGTH = 120;
 
 /** RFC 8030 Urgency: a failure may wake a device on battery, news of success may wait. */
 const URGENCY: { readonly [S in Severity]: 'high' | 'normal' | 'low' } = {
@@ -49,7 +48,7 @@ export function renderWebPushPayload(message: ChannelMessage, maxBytes = MAX_PLA
         occurred_at: new Date(event.occurredAt).toISOString(),
       },
     });
-  let body = renderBody(message);
+  let body = renderPushBody(message);
   let payload = build(body);
   while (Buffer.byteLength(payload) > maxBytes && body.length > 0) {
     const chars = [...body];
@@ -74,24 +73,4 @@ export function topicOf(message: ChannelMessage): string | undefined {
   if (eventType.pairedWith === undefined) return undefined;
   const key = `${[eventType.name, eventType.pairedWith].sort().join('|')}:${event.organizationId}:${event.applicationId ?? event.addonId ?? ''}`;
   return createHash('sha256').update(key).digest('base64url').slice(0, 32);
-}
-
-function renderBody(message: ChannelMessage): string {
-  const lines: string[] = [];
-  for (const [key, value] of Object.entries(message.event.data)) {
-    if (lines.length >= MAX_FIELDS) break;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
-    lines.push(`${oneLine(key)}: ${cut(oneLine(String(value)), MAX_VALUE_LENGTH)}`);
-  }
-  return lines.length === 0 ? message.eventType.name : lines.join('\n');
-}
-
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
-function cut(text: string, limit: number): string {
-  const chars = [...text];
-  return chars.length <= limit ? text : `${chars.slice(0, limit - 1).join('')}…`;
 }
