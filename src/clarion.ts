@@ -24,6 +24,8 @@ import { HttpClient } from './net/http-client.ts';
 import { resolvePlatformKey } from './security/platform-key.ts';
 import { loadOrCreateSecretKeyFile, SecretBox } from './security/secret-box.ts';
 import { Store } from './store/store.ts';
+import { StreamHub } from './stream/stream-hub.ts';
+import { StreamTokens } from './stream/stream-token.ts';
 
 /** What tests and embedders may replace; production uses the defaults. */
 export interface ClarionDependencies {
@@ -122,7 +124,28 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     worker?.wake();
     store.wakeups.notify();
   };
-  const ingest = new EventIngest({ store, catalog, clock, onDeliveriesQueued: wakeWorkers });
+  const streams = new StreamHub({
+    clock,
+    logger,
+    heartbeatMs: config.streamHeartbeatMs,
+    pollMs: config.streamPollMs,
+    maxBufferBytes: config.streamMaxBufferBytes,
+  });
+  // Local streams look at once; other processes' streams hear it from the store (NOTIFY), and
+  // all of them poll in case a notification is lost.
+  const wakeStreams = (feeds: string[]) => {
+    streams.wake(feeds);
+    const payload = feeds.join(' ');
+    store.eventWakeups.notify(payload.length < 7000 ? payload : '*');
+  };
+  const ingest = new EventIngest({
+    store,
+    catalog,
+    clock,
+    onDeliveriesQueued: wakeWorkers,
+    onEventsCommitted: wakeStreams,
+  });
+  let stopListening: (() => Promise<void>) | undefined;
   const hooks = new HookService({
     store,
     catalog,
@@ -151,6 +174,8 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         channels,
         metrics,
         onDeliveriesQueued: wakeWorkers,
+        streams,
+        streamTokens: new StreamTokens(secretKey, clock),
         isReady: () => ready,
       })
     : undefined;
@@ -168,11 +193,17 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await worker?.start();
       sweeper?.start();
       catalogSync.start();
+      if (app !== undefined) {
+        streams.start();
+        stopListening = await store.eventWakeups.listen((payload) => streams.wake(payload.split(' ')));
+      }
       ready = true;
       return app?.listen({ port: config.port, host: config.host });
     },
     async close() {
       ready = false;
+      streams.stop();
+      await stopListening?.();
       await app?.close();
       await ingest.drain();
       await worker?.stop(config.shutdownTimeoutMs);

@@ -33,6 +33,12 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** A JSON file of event types and groups applied to the store at start (docs/catalog.md). */
   readonly catalogFile: string | undefined;
+  /** How often event streams send a heartbeat (SSE comment, WebSocket ping); a connection that answered none of the last two is closed. */
+  readonly streamHeartbeatMs: number;
+  /** How often event streams look at the store without a wake-up (covers a lost notification). */
+  readonly streamPollMs: number;
+  /** Bytes a stream may have waiting for a slow client before it is disconnected (it can resume). */
+  readonly streamMaxBufferBytes: number;
 }
 
 /** Every default in one place; each CLARION_* variable maps to one field. */
@@ -48,6 +54,9 @@ const DEFAULTS = {
   workerConcurrency: 256, // in-flight sends per worker process
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
   shutdownTimeoutMs: 10_000,
+  streamHeartbeatMs: 15_000, // under the 30-60 s idle timeouts of common proxies
+  streamPollMs: 1_000,
+  streamMaxBufferBytes: 1024 * 1024,
 } as const satisfies Partial<Config>;
 
 const KNOWN_CLARION_KEYS = new Set([
@@ -65,6 +74,9 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_SEND_TIMEOUT_MS',
   'CLARION_SHUTDOWN_TIMEOUT_MS',
   'CLARION_CATALOG_FILE',
+  'CLARION_STREAM_HEARTBEAT_MS',
+  'CLARION_STREAM_POLL_MS',
+  'CLARION_STREAM_MAX_BUFFER_BYTES',
 ]);
 
 /** A configuration problem, reported at start with what to change. */
@@ -119,6 +131,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sendTimeoutMs: integer(env, 'CLARION_SEND_TIMEOUT_MS', DEFAULTS.sendTimeoutMs, 100, 120_000),
     shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     catalogFile: optionalPath(env, 'CLARION_CATALOG_FILE'),
+    streamHeartbeatMs: integer(env, 'CLARION_STREAM_HEARTBEAT_MS', DEFAULTS.streamHeartbeatMs, 1000, 600_000),
+    streamPollMs: integer(env, 'CLARION_STREAM_POLL_MS', DEFAULTS.streamPollMs, 100, 60_000),
+    streamMaxBufferBytes: integer(
+      env,
+      'CLARION_STREAM_MAX_BUFFER_BYTES',
+      DEFAULTS.streamMaxBufferBytes,
+      16 * 1024,
+      256 * 1024 * 1024,
+    ),
     ...overrides,
   };
   return Object.freeze(config);

@@ -5,7 +5,7 @@ import { ClarionError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { routeEvent } from '../routing/route-event.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
-import type { Database, DeliveriesTable, EventsTable, RoutingTracesTable } from '../store/schema.ts';
+import type { Database, DeliveriesTable, EventsTable, InboxItemsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -26,6 +26,11 @@ export interface EventIngestOptions {
   readonly clock: Clock;
   /** Called after each commit that created deliveries (wakes the workers). */
   readonly onDeliveriesQueued: () => void;
+  /**
+   * Called after each commit that stored events, with the stream feeds that have news:
+   * `org:<id>` per organization, `user:<id>` per member whose inbox got an item.
+   */
+  readonly onEventsCommitted?: (feeds: string[]) => void;
 }
 
 // SQLite allows 32,766 bound parameters per statement; rows of ~22 columns fit 1,000 at a time.
@@ -57,6 +62,7 @@ export class EventIngest {
   private async commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
     const { store, clock } = this.options;
     let created = 0;
+    const feeds = new Set<string>();
     const results = await store.db.transaction().execute(async (trx) => {
       // Reserving the numbers first locks the counter row until commit, so transactions that
       // store events commit one after another and sequence numbers increase in commit order.
@@ -68,6 +74,7 @@ export class EventIngest {
       const eventRows: Insertable<EventsTable>[] = [];
       const deliveryRows: Insertable<DeliveriesTable>[] = [];
       const traceRows: Insertable<RoutingTracesTable>[] = [];
+      const inboxRows: Insertable<InboxItemsTable>[] = [];
       const answers: (IngestResult | Error)[] = [];
 
       for (const item of items) {
@@ -137,6 +144,9 @@ export class EventIngest {
             updated_at: now,
           });
         }
+        for (const userId of routing.inbox) {
+          inboxRows.push({ user_id: userId, event_seq: seq, organization_id: input.organization, created_at: now });
+        }
         // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
         const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
         if (skipped.length > 0) {
@@ -168,10 +178,19 @@ export class EventIngest {
           .values(traceRows.slice(i, i + INSERT_CHUNK))
           .execute();
       }
+      for (let i = 0; i < inboxRows.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('inbox_items')
+          .values(inboxRows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      }
       created = deliveryRows.length;
+      for (const row of eventRows) feeds.add(`org:${row.organization_id}`);
+      for (const row of inboxRows) feeds.add(`user:${row.user_id}`);
       return answers;
     });
     if (created > 0) this.options.onDeliveriesQueued();
+    if (feeds.size > 0) this.options.onEventsCommitted?.([...feeds]);
     return results;
   }
 }

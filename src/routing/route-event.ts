@@ -35,6 +35,11 @@ export interface TraceEntry {
 export interface RoutingResult {
   readonly deliveries: PlannedDelivery[];
   readonly trace: TraceEntry[];
+  /**
+   * Members whose `browser` preference is on for the event and whom the role gate lets through:
+   * the event goes to their inbox (GET /v1/me/notifications), whether or not they have a device.
+   */
+  readonly inbox: string[];
 }
 
 export interface RoutingContext {
@@ -55,6 +60,7 @@ const NO_PREFERENCES = new PreferenceMatrix();
 export function routeEvent(event: RoutableEvent, type: EventType, context: RoutingContext): RoutingResult {
   const trace: TraceEntry[] = [];
   const deliveries: PlannedDelivery[] = [];
+  const inbox: string[] = [];
   // One message per person and channel: the first rule that reaches an address wins.
   const emailOwners = new Map<string, string>();
   const honoursOptOut = billingOptOutHonoured(context.members);
@@ -154,6 +160,7 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
         }
         emailOwners.set(member.email.toLowerCase(), `${member.user_id}'s personal e-mail`);
       }
+      if (channel === 'browser') inbox.push(member.user_id);
       deliver({
         channel,
         hookId: null,
@@ -163,7 +170,7 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
       });
     }
   }
-  return { deliveries, trace };
+  return { deliveries, trace, inbox };
 
   function deliver(delivery: PlannedDelivery): void {
     deliveries.push(delivery);

@@ -23,6 +23,7 @@ export interface Database {
   routing_traces: RoutingTracesTable;
   catalog_groups: CatalogGroupsTable;
   catalog_types: CatalogTypesTable;
+  inbox_items: InboxItemsTable;
 }
 
 export interface SettingsTable {
@@ -218,4 +219,14 @@ export interface CatalogTypesTable {
   name: string;
   definition: string;
   updated_at: number;
+}
+
+/** One event in a member's browser inbox (their `browser` preference routed it there). */
+export interface InboxItemsTable {
+  user_id: string;
+  event_seq: number;
+  organization_id: string;
+  created_at: number;
+  /** When the member marked it read (on any device); null while unread. */
+  read_at: number | null;
 }

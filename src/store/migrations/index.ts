@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
 import * as whoGetsWhat from './0002-who-gets-what.ts';
+import * as inbox from './0005-inbox.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-who-gets-what': whoGetsWhat,
+  '0005-inbox': inbox,
 };
