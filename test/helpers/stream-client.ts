@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestClarion } from './test-clarion.ts';
 import { WebSocket } from 'ws';
 
 /** One message as a stream client parsed it. */
@@ -210,4 +213,29 @@ export function openWs(
       resolve(connection);
     });
   });
+}
+
+/** The listening address of a test Clarion. */
+export function baseUrl(t: TestClarion, scheme: 'http' | 'ws' = 'http'): string {
+  const { port } = t.clarion.app!.server.address() as AddressInfo;
+  return `${scheme}://127.0.0.1:${port}`;
+}
+
+/** Ingests the ids in order, 20 at a time (concurrent submissions share commits); returns their seqs. */
+export async function ingest(t: TestClarion, ids: string[], extra: Record<string, unknown> = {}): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < ids.length; i += 20) {
+    const answers = await Promise.all(
+      ids
+        .slice(i, i + 20)
+        .map((id) =>
+          t.json('POST', '/v1/events', { id, type: 'job.fail', organization: 'acme', data: { n: id }, ...extra }),
+        ),
+    );
+    for (const response of answers) {
+      assert.equal(response.status, 202, JSON.stringify(response.body));
+      seqs.push(response.body.seq);
+    }
+  }
+  return seqs;
 }

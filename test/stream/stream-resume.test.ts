@@ -2,9 +2,8 @@
 // events keep being ingested before and during its replay, it resumes; it must have seen every
 // event exactly once, in order. SSE and WebSocket, on every store kind.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { openSse, openWs, type StreamConnection } from '../helpers/stream-client.ts';
+import { baseUrl, ingest, openSse, openWs, type StreamConnection } from '../helpers/stream-client.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestClarion, TEST_PLATFORM_KEY, type TestClarion } from '../helpers/test-clarion.ts';
 
@@ -14,30 +13,6 @@ const BEFORE_CUT = 300;
 const READ_BEFORE_CUT = 120;
 const WHILE_AWAY = 250;
 const DURING_REPLAY = 300;
-
-export function baseUrl(t: TestClarion, scheme: 'http' | 'ws' = 'http'): string {
-  const { port } = t.clarion.app!.server.address() as AddressInfo;
-  return `${scheme}://127.0.0.1:${port}`;
-}
-
-/** Ingests the ids in order, 20 at a time (concurrent submissions share commits); returns their seqs. */
-export async function ingest(t: TestClarion, ids: string[], extra: Record<string, unknown> = {}): Promise<number[]> {
-  const seqs: number[] = [];
-  for (let i = 0; i < ids.length; i += 20) {
-    const answers = await Promise.all(
-      ids
-        .slice(i, i + 20)
-        .map((id) =>
-          t.json('POST', '/v1/events', { id, type: 'job.fail', organization: 'acme', data: { n: id }, ...extra }),
-        ),
-    );
-    for (const response of answers) {
-      assert.equal(response.status, 202, JSON.stringify(response.body));
-      seqs.push(response.body.seq);
-    }
-  }
-  return seqs;
-}
 
 const range = (prefix: string, from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `${prefix}-${String(from + i).padStart(4, '0')}`);
