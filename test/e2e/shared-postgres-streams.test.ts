@@ -20,7 +20,7 @@ async function post(server: ChildClarion, url: string, body: object): Promise<an
     headers: { ...AUTH, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  const answer = (await response.json()) as any;
+  const answer: any = await response.json();
   assert.ok(response.status < 300, `${url}: ${response.status} ${JSON.stringify(answer)}`);
   return answer;
 }
@@ -57,7 +57,7 @@ async function startProcesses(count: number, env: Record<string, string>) {
   }
   return {
     servers,
-    async stop() {
+    stop: async () => {
       for (const server of servers) await server.kill();
       for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
       await location.cleanup();
@@ -70,7 +70,8 @@ it(
   withPostgres,
   async () => {
     // A poll of a minute: only the notification can bring the event within seconds.
-    const { servers, stop } = await startProcesses(2, { CLARION_STREAM_POLL_MS: '60000' });
+    const cluster = await startProcesses(2, { CLARION_STREAM_POLL_MS: '60000' });
+    const { servers } = cluster;
     const [a, b] = servers as [ChildClarion, ChildClarion];
     try {
       await post(a, '/v1/organizations', { id: 'acme', name: 'Acme' });
@@ -88,7 +89,7 @@ it(
       sse.close();
       ws.close();
     } finally {
-      await stop();
+      await cluster.stop();
     }
   },
 );
@@ -98,7 +99,8 @@ for (const transport of ['sse', 'websocket'] as const) {
     `${transport}: a client whose process is killed resumes on another while two processes keep ingesting; every event exactly once, in order`,
     withPostgres,
     async (context) => {
-      const { servers, stop } = await startProcesses(3, {});
+      const cluster = await startProcesses(3, {});
+      const { servers } = cluster;
       const [a, b, c] = servers as [ChildClarion, ChildClarion, ChildClarion];
       const open = (server: ChildClarion, lastSeq: string) =>
         transport === 'sse'
@@ -139,7 +141,7 @@ for (const transport of ['sse', 'websocket'] as const) {
             `${total - seen.length} after resuming on another; 0 missing, 0 duplicates`,
         );
       } finally {
-        await stop();
+        await cluster.stop();
       }
     },
   );
