@@ -2,8 +2,9 @@
 // SQLite: an idle connection touches no store); this harness process, a separate process, opens
 // 1,000 real connections to it over 127.0.0.1 (SSE responses read as they come; WebSockets with
 // `ws`). Per connection: the growth of Clarion's RSS (/proc/<pid>/status) from before the
-// connections to after (settled, median of five samples), divided by their number. The V8 heap
-// gauges are not used: without a forced collection they move by more than 1,000 connections weigh. Then one event is ingested and the time until
+// connections to after (settled, median of five samples), divided by their number, and the growth
+// of the V8 heap in use after a forced full collection (RSS moves in V8's and malloc's chunks, so
+// it is the noisier of the two). Then one event is ingested and the time until
 // every connection has it is the fan-out latency.
 import http from 'node:http';
 import { WebSocket } from 'ws';
@@ -60,6 +61,42 @@ async function openMany(count: number, open: () => Promise<Connection>): Promise
   return connections;
 }
 
+/**
+ * Clarion's V8 heap in use after a full collection, read over the inspector protocol (the child
+ * runs with --inspect on a free port): without a forced collection the heap moves by more than
+ * 1,000 connections weigh.
+ */
+async function inspector(output: () => string): Promise<{ heapAfterGc(): Promise<number>; close(): void }> {
+  const url = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(output())?.[0];
+  if (url === undefined) throw new Error('the inspector address is not in the output');
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  let nextId = 1;
+  const call = (method: string) =>
+    new Promise<any>((resolve) => {
+      const id = nextId++;
+      const onMessage = (raw: Buffer) => {
+        const message = JSON.parse(raw.toString('utf8')) as { id?: number; result?: unknown };
+        if (message.id !== id) return;
+        socket.off('message', onMessage);
+        resolve(message.result);
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id, method }));
+    });
+  return {
+    async heapAfterGc() {
+      await call('HeapProfiler.collectGarbage');
+      const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
+      return usage.usedSize;
+    },
+    close: () => socket.terminate(),
+  };
+}
+
 /** The median of five RSS samples a quarter second apart, after `settleMs` of quiet. */
 async function settledRss(pid: number, settleMs: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, settleMs));
@@ -74,9 +111,10 @@ async function settledRss(pid: number, settleMs: number): Promise<number> {
 async function measure(
   ctx: BenchContext,
   transport: 'sse' | 'websocket',
-): Promise<{ perConnection: number; fanoutMs: number }> {
+): Promise<{ perConnection: number; heapPerConnection: number; fanoutMs: number }> {
   const store = await ctx.freshStore(ctx.stores.includes('sqlite') ? 'sqlite' : ctx.stores[0]!);
-  const clarion = await startClarion(store, 'api');
+  const clarion = await startClarion(store, 'api', {}, ['--inspect=127.0.0.1:0']);
+  const heap = await inspector(() => clarion.child.output());
   try {
     const api = new ClarionApi(clarion.url!);
     await api.createOrganization('bench');
@@ -87,9 +125,12 @@ async function measure(
         : () => openWs(`${clarion.url!.replace('http', 'ws')}${path}/socket`);
     // Warm-up: lazily loaded code and first-use allocations are not counted per connection.
     for (const connection of await openMany(WARMUP_CONNECTIONS, open)) connection.close();
+    // Both figures after a full collection, so garbage from setting up is not counted.
+    const heapBefore = await heap.heapAfterGc();
     const before = await settledRss(clarion.pid, 1000);
     ctx.progress(`streams: ${transport}: opening ${CONNECTIONS} connections`);
     const connections = await openMany(CONNECTIONS, open);
+    const heapAfter = await heap.heapAfterGc();
     const after = await settledRss(clarion.pid, 2000);
     const started = performance.now();
     const answer = await api.call('POST', '/v1/events', {
@@ -103,9 +144,11 @@ async function measure(
     for (const connection of connections) connection.close();
     return {
       perConnection: (after - before) / CONNECTIONS,
+      heapPerConnection: (heapAfter - heapBefore) / CONNECTIONS,
       fanoutMs,
     };
   } finally {
+    heap.close();
     await clarion.stop();
     await store.cleanup();
   }
@@ -124,6 +167,14 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         value: Math.round(result.perConnection),
         unit: 'bytes',
         note,
+      }),
+      row({
+        scenario: 'streams',
+        store: '-',
+        metric: `${transport}: V8 heap per idle connection`,
+        value: Math.round(result.heapPerConnection),
+        unit: 'bytes',
+        note: 'heap in use after a forced full collection (inspector protocol), growth / connections',
       }),
       row({
         scenario: 'streams',
