@@ -37,6 +37,11 @@ export class PostgresWakeups implements Wakeups {
       });
       await next.connect();
       await next.query(`listen ${this.channel}`);
+      // Stopped while (re)connecting: this client would otherwise outlive the store.
+      if (stopped) {
+        await next.end().catch(() => {});
+        return;
+      }
       client = next;
       // Something may have been committed while we were not listening.
       onWake('');
