@@ -38,8 +38,11 @@ class MemorySink implements StreamSink {
   onceDrained(fn: () => void) {
     queueMicrotask(fn);
   }
+  alive = true;
+  heartbeats = 0;
   heartbeat() {
-    return true;
+    this.heartbeats++;
+    return this.alive;
   }
   close(message: StreamMessage | undefined) {
     this.closedWith = message;
@@ -54,9 +57,9 @@ class MemorySink implements StreamSink {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-function hub(maxBufferBytes = 1 << 20) {
+function hub(maxBufferBytes = 1 << 20, clock = new FakeClock()) {
   return new StreamHub({
-    clock: new FakeClock(),
+    clock,
     logger: pino({ level: 'silent' }),
     heartbeatMs: 15_000,
     pollMs: 1000,
@@ -119,5 +122,28 @@ describe('stream hub', () => {
       last_seq: 3,
     });
     assert.equal(streams.connections(), 0);
+  });
+
+  it('sends heartbeats on the clock and drops a connection that gave no sign of life', async () => {
+    const clock = new FakeClock();
+    const streams = hub(1 << 20, clock);
+    streams.start();
+    const source = rows(0);
+    const alive = new MemorySink();
+    const dead = new MemorySink();
+    streams.subscribe('org:a', source, { cursor: 0, filter: () => true, sink: alive });
+    streams.subscribe('org:a', source, { cursor: 0, filter: () => true, sink: dead });
+    await settle();
+    clock.advance(14_999);
+    assert.equal(alive.heartbeats, 0);
+    clock.advance(1);
+    assert.equal(alive.heartbeats, 1);
+    dead.alive = false;
+    clock.advance(15_000);
+    assert.equal(dead.closedWith, 'destroyed');
+    assert.equal(alive.closedWith, undefined);
+    assert.equal(streams.connections(), 1);
+    streams.stop();
+    assert.equal(JSON.parse((alive.closedWith as unknown as StreamMessage).json).reason, 'shutdown');
   });
 });
