@@ -19,7 +19,9 @@ export class SseSink implements StreamSink {
     this.response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      // The connection ends with the stream: kept alive, an idle socket left after a shutdown's
+      // last message would hold the server's close until the keep-alive timeout.
+      connection: 'close',
       // Tells nginx not to buffer the stream.
       'x-accel-buffering': 'no',
     });

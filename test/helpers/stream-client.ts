@@ -186,10 +186,12 @@ export function openWs(
       connection.status = 101;
       resolve(connection);
     });
-    socket.on('unexpected-response', (_request, response) => {
+    socket.on('unexpected-response', (request, response) => {
       connection.status = response.statusCode ?? 0;
       connection.closed = true;
-      response.resume();
+      // Handling this event means aborting the request ourselves (ws documents it); a socket
+      // left open would hold the server's close.
+      request.destroy();
       resolve(connection);
     });
     socket.on('ping', () => {
