@@ -20,6 +20,7 @@ import * as e2e from './scenarios/e2e.ts';
 import * as fanout from './scenarios/fanout.ts';
 import * as ingest from './scenarios/ingest.ts';
 import * as scaleout from './scenarios/scaleout.ts';
+import * as streams from './scenarios/streams.ts';
 
 const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Row[]>> = {
   ceilings: ceilings.run,
@@ -30,6 +31,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Row[]>> = {
   backlog: backlog.run,
   scaleout: scaleout.run,
   bullmq: bullmq.run,
+  streams: streams.run,
 };
 
 /** A scenario that has not finished after this long is stopped (its children killed) and reported as failed. */

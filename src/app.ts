@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -23,6 +24,8 @@ import { recipientRoutes } from './http/routes/recipient-routes.ts';
 import { resourceRoutes } from './http/routes/resource-routes.ts';
 import { settingsRoutes } from './http/routes/settings-routes.ts';
 import { unsubscribeRoutes } from './http/routes/unsubscribe-routes.ts';
+import { streamRoutes } from './http/routes/stream-routes.ts';
+import { inboxRoutes } from './http/routes/inbox-routes.ts';
 
 export interface AppOptions extends RouteDeps {
   readonly logger: Logger;
@@ -54,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     platformKeyHash: options.platformKeyHash,
     credentials: options.credentials,
     members: options.store.members,
+    streamTokens: options.streamTokens,
   });
   installNulGuard(app);
 
@@ -77,6 +81,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Pings are the stream hub's heartbeats; messages from clients are not expected (1 KiB cap).
+  await app.register(websocket, { options: { maxPayload: 1024 } });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   for (const routes of [
@@ -93,6 +99,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hookRoutes,
     settingsRoutes,
     eventRoutes,
+    streamRoutes,
+    inboxRoutes,
     recipientRoutes,
     deliveryRoutes,
   ]) {

@@ -36,6 +36,8 @@ import { Store } from './store/store.ts';
 import { PushTargetService } from './push/push-target-service.ts';
 import { PushTargetCodec } from './push/push-targets.ts';
 import { resolveVapidKeys, type VapidKeys } from './push/vapid-keys.ts';
+import { StreamHub } from './stream/stream-hub.ts';
+import { StreamTokens } from './stream/stream-token.ts';
 
 /** What tests and embedders may replace; production uses the defaults. */
 export interface ClarionDependencies {
@@ -175,7 +177,28 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     worker?.wake();
     store.wakeups.notify();
   };
-  const ingest = new EventIngest({ store, catalog, clock, onDeliveriesQueued: wakeWorkers });
+  const streams = new StreamHub({
+    clock,
+    logger,
+    heartbeatMs: config.streamHeartbeatMs,
+    pollMs: config.streamPollMs,
+    maxBufferBytes: config.streamMaxBufferBytes,
+  });
+  // Local streams look at once; other processes' streams hear it from the store (NOTIFY), and
+  // all of them poll in case a notification is lost.
+  const wakeStreams = (feeds: string[]) => {
+    streams.wake(feeds);
+    const payload = feeds.join(' ');
+    store.eventWakeups.notify(payload.length < 7000 ? payload : '*');
+  };
+  const ingest = new EventIngest({
+    store,
+    catalog,
+    clock,
+    onDeliveriesQueued: wakeWorkers,
+    onEventsCommitted: wakeStreams,
+  });
+  let stopListening: (() => Promise<void>) | undefined;
   const hooks = new HookService({
     store,
     catalog,
@@ -214,6 +237,8 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         channels,
         metrics,
         onDeliveriesQueued: wakeWorkers,
+        streams,
+        streamTokens: new StreamTokens(secretKey, clock),
         isReady: () => ready,
       })
     : undefined;
@@ -231,11 +256,17 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       await worker?.start();
       sweeper?.start();
       catalogSync.start();
+      if (app !== undefined) {
+        streams.start();
+        stopListening = await store.eventWakeups.listen((payload) => streams.wake(payload.split(' ')));
+      }
       ready = true;
       return app?.listen({ port: config.port, host: config.host });
     },
     async close() {
       ready = false;
+      streams.stop();
+      await stopListening?.();
       await app?.close();
       await ingest.drain();
       await worker?.stop(config.shutdownTimeoutMs);

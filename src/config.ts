@@ -61,6 +61,12 @@ export interface Config {
   readonly vapidSubject: string;
   /** Extra CA certificates (PEM file) trusted for APNs and Web Push connections: a private gateway, tests. */
   readonly pushCaFile: string | undefined;
+  /** How often event streams send a heartbeat (SSE comment, WebSocket ping); a connection that answered none of the last two is closed. */
+  readonly streamHeartbeatMs: number;
+  /** How often event streams look at the store without a wake-up (covers a lost notification). */
+  readonly streamPollMs: number;
+  /** Bytes a stream may have waiting for a slow client before it is disconnected (it can resume). */
+  readonly streamMaxBufferBytes: number;
 }
 
 const APNS_HOSTS: Readonly<Record<string, string>> = {
@@ -83,6 +89,9 @@ const DEFAULTS = {
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
   shutdownTimeoutMs: 10_000,
   flowdockApiUrl: 'https://api.flowdock.com',
+  streamHeartbeatMs: 15_000, // under the 30-60 s idle timeouts of common proxies
+  streamPollMs: 1_000,
+  streamMaxBufferBytes: 1024 * 1024,
 } as const satisfies Partial<Config>;
 
 const KNOWN_CLARION_KEYS = new Set([
@@ -112,6 +121,9 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_VAPID_PRIVATE_KEY',
   'CLARION_VAPID_SUBJECT',
   'CLARION_PUSH_CA_FILE',
+  'CLARION_STREAM_HEARTBEAT_MS',
+  'CLARION_STREAM_POLL_MS',
+  'CLARION_STREAM_MAX_BUFFER_BYTES',
 ]);
 
 /** A configuration problem, reported at start with what to change. */
@@ -174,6 +186,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     vapid: vapidConfig(env),
     vapidSubject: vapidSubject(env, publicUrl, mailFrom),
     pushCaFile: optionalPath(env, 'CLARION_PUSH_CA_FILE'),
+    streamHeartbeatMs: integer(env, 'CLARION_STREAM_HEARTBEAT_MS', DEFAULTS.streamHeartbeatMs, 1000, 600_000),
+    streamPollMs: integer(env, 'CLARION_STREAM_POLL_MS', DEFAULTS.streamPollMs, 100, 60_000),
+    streamMaxBufferBytes: integer(
+      env,
+      'CLARION_STREAM_MAX_BUFFER_BYTES',
+      DEFAULTS.streamMaxBufferBytes,
+      16 * 1024,
+      256 * 1024 * 1024,
+    ),
     ...overrides,
   };
   return Object.freeze(config);

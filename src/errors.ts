@@ -11,6 +11,10 @@ const DEFINITIONS = {
   ],
   CLARION_ERR_AUTH_INVALID: [401, 'The API key is not valid.'],
   CLARION_ERR_SESSION_INVALID: [401, 'Your session has expired or was ended; sign in again with a new login link.'],
+  CLARION_ERR_STREAM_TOKEN_INVALID: [
+    401,
+    'The stream token is invalid, expired or for another stream; mint a new one (they last 5 minutes).',
+  ],
   CLARION_ERR_LOGIN_LINK_INVALID: [401, 'The login link is unknown, already used or expired; ask for a new one.'],
   CLARION_ERR_FORBIDDEN_PLATFORM_ONLY: [403, 'Only the platform key may %s; member credentials cannot.'],
   CLARION_ERR_FORBIDDEN_ROLE: [403, 'Your role (%s) in organization "%s" does not allow this: %s.'],
@@ -25,6 +29,15 @@ const DEFINITIONS = {
   CLARION_ERR_FORBIDDEN_NOT_MEMBER: [
     403,
     'This route answers for a member (their token or session); the platform key is not a member.',
+  ],
+  CLARION_ERR_NOTIFICATION_NOT_FOUND: [404, 'Notification %s is not in your inbox.'],
+  CLARION_ERR_STREAM_UPGRADE_REQUIRED: [
+    426,
+    'This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket), or use %s for Server-Sent Events.',
+  ],
+  CLARION_ERR_STREAM_INVALID_AFTER: [
+    400,
+    'Resume from a sequence number: Last-Event-ID or ?after= must be a whole number (0 or more), not "%s".',
   ],
   CLARION_ERR_TOKEN_NOT_FOUND: [404, 'Token "%s" does not exist (or was already revoked).'],
   CLARION_ERR_USER_NOT_FOUND: [404, 'User "%s" does not exist; add them to an organization first.'],

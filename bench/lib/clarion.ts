@@ -39,10 +39,11 @@ export async function startClarion(
   store: BenchStore,
   role: Role,
   env: Readonly<Record<string, string>> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<ClarionProcess> {
   const port = role === 'worker' ? 0 : await freePort();
   const child = spawnNode(`clarion-${role}`, ['src/main.ts', 'serve'], {
-    ...(profileDir !== undefined ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    nodeArgs: [...nodeArgs, ...(profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     env: {
       ...baseEnv(),
       PORT: String(port),

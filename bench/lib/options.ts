@@ -1,6 +1,16 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['ceilings', 'ingest', 'delivery', 'fanout', 'e2e', 'backlog', 'scaleout', 'bullmq'] as const;
+export const SCENARIOS = [
+  'ceilings',
+  'ingest',
+  'delivery',
+  'fanout',
+  'e2e',
+  'backlog',
+  'scaleout',
+  'bullmq',
+  'streams',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Options {

@@ -5,12 +5,13 @@ import { ClarionError } from '../errors.ts';
 import { keyMatches } from '../security/platform-key.ts';
 import type { Role } from '../store/schema.ts';
 import type { MemberRepository } from '../store/member-repository.ts';
+import type { StreamTokens } from '../stream/stream-token.ts';
 import './access-config.ts';
 
 /** Who is calling: the platform (its key), or a member (their token or dashboard session). */
 export type Principal =
   | { readonly kind: 'platform' }
-  | { readonly kind: 'member'; readonly userId: string; readonly via: 'token' | 'session' };
+  | { readonly kind: 'member'; readonly userId: string; readonly via: 'token' | 'session' | 'stream-token' };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +35,7 @@ const PUBLIC_PREFIXES = ['/healthz', '/readyz', '/openapi.json', '/docs'];
  */
 export function installAuth(
   app: FastifyInstance,
-  deps: { platformKeyHash: Buffer; credentials: Credentials; members: MemberRepository },
+  deps: { platformKeyHash: Buffer; credentials: Credentials; members: MemberRepository; streamTokens: StreamTokens },
 ): void {
   // Set by the onRequest hook below before any handler runs.
   app.decorateRequest('principal', null as never);
@@ -49,7 +50,7 @@ export function installAuth(
 
 async function authenticate(
   request: FastifyRequest,
-  deps: { platformKeyHash: Buffer; credentials: Credentials },
+  deps: { platformKeyHash: Buffer; credentials: Credentials; streamTokens: StreamTokens },
 ): Promise<Principal> {
   const header = request.headers.authorization;
   if (header !== undefined) {
@@ -63,11 +64,34 @@ async function authenticate(
     if (!keyMatches(key, deps.platformKeyHash)) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
     return { kind: 'platform' };
   }
+  const streamToken = (request.query as Record<string, unknown> | undefined)?.['token'];
+  const tokenScope = request.routeOptions.config.streamToken;
+  if (tokenScope !== undefined && typeof streamToken === 'string') {
+    return streamTokenPrincipal(request, streamToken, tokenScope, deps.streamTokens);
+  }
   const session = request.cookies[SESSION_COOKIE];
   if (session === undefined) throw new ClarionError('CLARION_ERR_AUTH_MISSING');
   const userId = await deps.credentials.userOfSession(session);
   if (userId === undefined) throw new ClarionError('CLARION_ERR_SESSION_INVALID');
   return { kind: 'member', userId, via: 'session' };
+}
+
+/** The caller a stream token stands for, when it is valid and opens this very stream. */
+function streamTokenPrincipal(
+  request: FastifyRequest,
+  token: string,
+  scope: 'organization' | 'inbox',
+  tokens: StreamTokens,
+): Principal {
+  const grant = tokens.verify(token);
+  const org = (request.params as Record<string, string | undefined>)['org'];
+  const fits =
+    grant !== undefined &&
+    (scope === 'inbox'
+      ? grant.scope.kind === 'inbox'
+      : grant.scope.kind === 'organization' && grant.scope.organization === org);
+  if (!fits) throw new ClarionError('CLARION_ERR_STREAM_TOKEN_INVALID');
+  return grant.userId === null ? { kind: 'platform' } : { kind: 'member', userId: grant.userId, via: 'stream-token' };
 }
 
 async function authorize(request: FastifyRequest, access: Access, members: MemberRepository) {

@@ -10,6 +10,8 @@ import type { PreferenceService } from '../preferences/preference-service.ts';
 import type { UnsubscribeTokens } from '../preferences/unsubscribe-token.ts';
 import type { PushTargetService } from '../push/push-target-service.ts';
 import type { Store } from '../store/store.ts';
+import type { StreamHub } from '../stream/stream-hub.ts';
+import type { StreamTokens } from '../stream/stream-token.ts';
 import { ClarionError } from '../errors.ts';
 
 /** What route plugins are given: the parts they call, nothing they could wire themselves. */
@@ -35,6 +37,9 @@ export interface RouteDeps {
   readonly metrics: Metrics;
   /** Resumes the workers after a re-send put deliveries back in the queue. */
   readonly onDeliveriesQueued: () => void;
+  /** Live event streams of this process. */
+  readonly streams: StreamHub;
+  readonly streamTokens: StreamTokens;
   /** False while starting or shutting down (readiness). */
   readonly isReady: () => boolean;
 }

@@ -5,7 +5,7 @@ import { ClarionError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { routeEvent } from '../routing/route-event.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
-import type { Database, DeliveriesTable, EventsTable, RoutingTracesTable } from '../store/schema.ts';
+import type { Database, DeliveriesTable, EventsTable, InboxItemsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -26,6 +26,11 @@ export interface EventIngestOptions {
   readonly clock: Clock;
   /** Called after each commit that created deliveries (wakes the workers). */
   readonly onDeliveriesQueued: () => void;
+  /**
+   * Called after each commit that stored events, with the stream feeds that have news:
+   * `org:<id>` per organization, `user:<id>` per member whose inbox got an item.
+   */
+  readonly onEventsCommitted?: (feeds: string[]) => void;
 }
 
 // SQLite allows 32,766 bound parameters per statement; rows of ~22 columns fit 1,000 at a time.
@@ -82,15 +87,16 @@ export class EventIngest {
 
   private async commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
     const { store } = this.options;
-    const { answers, created } = await store.db.transaction().execute((trx) => this.commitIn(trx, items));
+    const { answers, created, feeds } = await store.db.transaction().execute((trx) => this.commitIn(trx, items));
     if (created > 0) this.options.onDeliveriesQueued();
+    if (feeds.length > 0) this.options.onEventsCommitted?.(feeds);
     return answers;
   }
 
   private async commitIn(
     trx: Kysely<Database>,
     items: CheckedEvent[],
-  ): Promise<{ answers: (IngestResult | Error)[]; created: number }> {
+  ): Promise<{ answers: (IngestResult | Error)[]; created: number; feeds: string[] }> {
     const { store, clock } = this.options;
     // Reserving the numbers first locks the counter row until commit, so transactions that
     // store events commit one after another and sequence numbers increase in commit order.
@@ -102,6 +108,7 @@ export class EventIngest {
     const eventRows: Insertable<EventsTable>[] = [];
     const deliveryRows: Insertable<DeliveriesTable>[] = [];
     const traceRows: Insertable<RoutingTracesTable>[] = [];
+    const inboxRows: Insertable<InboxItemsTable>[] = [];
     const answers: (IngestResult | Error)[] = [];
 
     for (const item of items) {
@@ -169,6 +176,9 @@ export class EventIngest {
           updated_at: now,
         });
       }
+      for (const userId of routing.inbox) {
+        inboxRows.push({ user_id: userId, event_seq: seq, organization_id: input.organization, created_at: now });
+      }
       // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
       const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
       if (skipped.length > 0) {
@@ -200,7 +210,17 @@ export class EventIngest {
         .values(traceRows.slice(i, i + INSERT_CHUNK))
         .execute();
     }
-    return { answers, created: deliveryRows.length };
+    for (let i = 0; i < inboxRows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('inbox_items')
+        .values(inboxRows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+    // The stream feeds with news: each organization that stored an event, each member whose inbox got an item.
+    const feeds = new Set<string>();
+    for (const row of eventRows) feeds.add(`org:${row.organization_id}`);
+    for (const row of inboxRows) feeds.add(`user:${row.user_id}`);
+    return { answers, created: deliveryRows.length, feeds: [...feeds] };
   }
 }
 

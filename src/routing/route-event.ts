@@ -37,6 +37,11 @@ export interface TraceEntry {
 export interface RoutingResult {
   readonly deliveries: PlannedDelivery[];
   readonly trace: TraceEntry[];
+  /**
+   * Members whose `browser` preference is on for the event and whom the role gate lets through:
+   * the event goes to their inbox (GET /v1/me/notifications), whether or not they have a device.
+   */
+  readonly inbox: string[];
 }
 
 export interface RoutingContext {
@@ -68,6 +73,7 @@ const NO_PREFERENCES = new PreferenceMatrix();
 export function routeEvent(event: RoutableEvent, type: EventType, context: RoutingContext): RoutingResult {
   const trace: TraceEntry[] = [];
   const deliveries: PlannedDelivery[] = [];
+  const inbox: string[] = [];
   // One message per person and channel: the first rule that reaches an address wins.
   const emailOwners = new Map<string, string>();
   const honoursOptOut = billingOptOutHonoured(context.members);
@@ -159,6 +165,8 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
         continue;
       }
       const because = `${member.user_id}'s ${channel} preference: ${describeCell(cell)}`;
+      // The inbox shows what the browser cell lets through, whether or not a device is registered.
+      if (channel === 'browser') inbox.push(member.user_id);
       if (channel !== 'email') {
         const words = PUSH_TARGET_WORDS[channel] ?? `${channel} target`;
         const targets = (context.pushTargets?.get(member.user_id) ?? []).filter((t) => t.channel === channel);
@@ -183,7 +191,7 @@ export function routeEvent(event: RoutableEvent, type: EventType, context: Routi
       deliver({ channel, hookId: null, userId: member.user_id, address: member.email, reason: because });
     }
   }
-  return { deliveries, trace };
+  return { deliveries, trace, inbox };
 
   function deliver(delivery: PlannedDelivery): void {
     deliveries.push(delivery);

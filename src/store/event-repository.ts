@@ -72,6 +72,28 @@ export class EventRepository {
     return new Map(rows.map((row) => [row.seq, row]));
   }
 
+  /** The organization's events after `cursor`, oldest first: what a stream reads next. */
+  after(organizationId: string, cursor: number, limit: number): Promise<EventRow[]> {
+    return this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('seq', '>', cursor)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The organization's newest sequence number (0 when it has no events): where a live-only stream starts. */
+  async lastSeqOf(organizationId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('last'))
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
+    return Number(row?.last ?? 0);
+  }
+
   /** The organization's events, newest first, optionally of one type. */
   list(organizationId: string, filter: { type?: string | undefined }, page: PageRequest): Promise<Page<EventRow>> {
     const query = this.db

@@ -25,6 +25,8 @@ export interface OpenedDatabase {
   readonly dialect: StoreDialect;
   /** How workers in other processes learn that deliveries were queued. */
   readonly wakeups: Wakeups;
+  /** How event streams in other processes learn that events were stored (payload: feed keys). */
+  readonly eventWakeups: Wakeups;
   /** Where the data lives, safe to log. */
   readonly description: string;
   close(): Promise<void>;

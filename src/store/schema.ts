@@ -25,6 +25,7 @@ export interface Database {
   catalog_types: CatalogTypesTable;
   push_targets: PushTargetsTable;
   target_health: TargetHealthTable;
+  inbox_items: InboxItemsTable;
 }
 
 export interface SettingsTable {
@@ -253,4 +254,14 @@ export interface TargetHealthTable {
   /** Length of the current pause (doubles on each failed probe); 0 before the breaker first opens. */
   pause_ms: number;
   updated_at: number;
+}
+
+/** One event in a member's browser inbox (their `browser` preference routed it there). */
+export interface InboxItemsTable {
+  user_id: string;
+  event_seq: number;
+  organization_id: string;
+  created_at: number;
+  /** When the member marked it read (on any device); null while unread. */
+  read_at: number | null;
 }

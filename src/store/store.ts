@@ -4,6 +4,7 @@ import { CredentialRepository } from './credential-repository.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryRepository } from './delivery-repository.ts';
 import { EventRepository } from './event-repository.ts';
+import { InboxRepository } from './inbox-repository.ts';
 import { HookRepository } from './hook-repository.ts';
 import { MemberRepository } from './member-repository.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -34,6 +35,8 @@ export class Store {
   readonly dialect: StoreDialect;
   readonly description: string;
   readonly wakeups: Wakeups;
+  readonly eventWakeups: Wakeups;
+  readonly inbox: InboxRepository;
   readonly settings: SettingsRepository;
   readonly organizations: OrganizationRepository;
   readonly members: MemberRepository;
@@ -53,6 +56,8 @@ export class Store {
     this.dialect = opened.dialect;
     this.description = opened.description;
     this.wakeups = opened.wakeups;
+    this.eventWakeups = opened.eventWakeups;
+    this.inbox = new InboxRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.organizations = new OrganizationRepository(this.db);
     this.members = new MemberRepository(this.db, this.dialect);

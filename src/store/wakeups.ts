@@ -1,14 +1,17 @@
 /**
- * Tells workers that deliveries were queued. Within one process the caller wakes its own
- * worker directly; this reaches the other processes sharing the store (PostgreSQL
- * LISTEN/NOTIFY). It is only a hint: workers also poll, so a lost notification costs latency,
- * never a delivery.
+ * Tells other processes that something was committed: workers that deliveries were queued,
+ * event streams that events were stored. Within one process the caller wakes its own parts
+ * directly; this reaches the other processes sharing the store (PostgreSQL LISTEN/NOTIFY). It is
+ * only a hint: readers also poll, so a lost notification costs latency, never a delivery or event.
  */
 export interface Wakeups {
-  /** Tells every listening process; errors are swallowed (the poll covers them). */
-  notify(): void;
-  /** Calls `onWake` for every notification until the returned function is called. */
-  listen(onWake: () => void): Promise<() => Promise<void>>;
+  /** Tells every listening process; `payload` (under 8000 bytes) says what changed. Errors are swallowed (the poll covers them). */
+  notify(payload?: string): void;
+  /**
+   * Calls `onWake` for every notification until the returned function is called, and once after
+   * each (re)connection with the payload '' ("anything may have changed while we were not listening").
+   */
+  listen(onWake: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** A store used by one process only (SQLite): there is nobody else to tell. */

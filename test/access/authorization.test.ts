@@ -103,6 +103,18 @@ const TABLE: Readonly<Record<string, Row>> = {
   'GET /v1/organizations/{org}/events/{id}': MEMBERS_NOT_FINANCE,
   // Finance members may ask only about themselves (the test asks with user=<caller>).
   'GET /v1/organizations/{org}/events/{id}/recipients': ANY_MEMBER,
+  // Streams: the SSE routes are read until their headers arrive, then closed; the WebSocket route
+  // without an upgrade answers 426 once access control let the call through.
+  'GET /v1/organizations/{org}/events/stream': MEMBERS_NOT_FINANCE,
+  'GET /v1/organizations/{org}/events/socket': MEMBERS_NOT_FINANCE,
+  'POST /v1/organizations/{org}/events/stream-tokens': MEMBERS_NOT_FINANCE,
+  // The inbox is a member's own; the platform key is not a member.
+  'GET /v1/me/notifications': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
+  'GET /v1/me/notifications/unread-count': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
+  'POST /v1/me/notifications/{seq}/read': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
+  'POST /v1/me/notifications/read': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
+  'POST /v1/me/notifications/stream-tokens': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
+  'GET /v1/me/notifications/stream': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
   'GET /v1/deliveries': PLATFORM_ONLY,
   'GET /v1/deliveries/{id}': PLATFORM_ONLY,
   'POST /v1/deliveries/{id}/retry': PLATFORM_ONLY,
@@ -202,6 +214,7 @@ for (const kind of STORE_KINDS) {
           const user = caller === 'platform' ? 'olga' : USERS[caller].user;
           const url = fill(pattern, method, user, fixture);
           const query = route.endsWith('/recipients') ? `?user=${user}` : '';
+          const streaming = route.endsWith('/stream');
           const response = await t.clarion.app!.inject({
             method: method as 'GET',
             url: url + query,
@@ -209,10 +222,20 @@ for (const kind of STORE_KINDS) {
               authorization: `Bearer ${caller === 'platform' ? 'test-platform-key-0123456789' : tokens.get(caller)}`,
             },
             ...(method === 'GET' || method === 'DELETE' ? {} : { payload: BODIES[route] ?? {} }),
+            // A stream never ends: take the status and headers, then hang up.
+            ...(streaming ? { payloadAsStream: true } : {}),
           });
-          const code = String(response.headers['content-type']).startsWith('application/json')
-            ? response.json<{ code?: string }>().code
-            : undefined;
+          const json = String(response.headers['content-type']).startsWith('application/json');
+          let code: string | undefined;
+          if (streaming) {
+            const chunks: Buffer[] = [];
+            const stream = response.stream();
+            if (json) for await (const chunk of stream) chunks.push(chunk as Buffer);
+            else stream.destroy();
+            code = json ? (JSON.parse(Buffer.concat(chunks).toString()) as { code?: string }).code : undefined;
+          } else if (json) {
+            code = response.json<{ code?: string }>().code;
+          }
           const actual: Expected =
             response.statusCode === 403
               ? 403
@@ -284,6 +307,7 @@ function fill(pattern: string, method: string, user: string, fixture: { hook: st
     .replace('{token}', 'tok-missing')
     .replace('{device}', 'dev-missing')
     .replace('{subscription}', 'wps-missing')
+    .replace('{seq}', '1')
     .replace('{name}', 'custom.type')
     .replace('/deliveries/{id}', `/deliveries/${fixture.delivery}`)
     .replace('/events/{id}', '/events/evt-1')

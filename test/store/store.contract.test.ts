@@ -206,7 +206,8 @@ for (const kind of STORE_KINDS) {
         },
       ]);
       const removed = await store.retention.purgeBefore(now + 1);
-      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1, traces: 0 });
+      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1, traces: 0, inbox: 0 });
+      assert.ok((await store.retention.purgedThrough()) > 0, 'the purge raised the watermark');
       const events = await store.db.selectFrom('events').select('id').execute();
       assert.deepEqual(
         events.map((row) => row.id),
@@ -218,6 +219,7 @@ for (const kind of STORE_KINDS) {
         deliveries: 0,
         events: 0,
         traces: 0,
+        inbox: 0,
       });
     });
 

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { Wakeups } from '../wakeups.ts';
 
-const CHANNEL = 'clarion_deliveries';
 const RECONNECT_DELAY_MS = 1000;
 
 /**
@@ -14,20 +13,22 @@ export class PostgresWakeups implements Wakeups {
     private readonly pool: pg.Pool,
     private readonly connectionString: string,
     private readonly onError: (error: unknown) => void = () => {},
+    /** The NOTIFY channel: one per kind of news (deliveries queued, events stored). */
+    private readonly channel = 'clarion_deliveries',
   ) {}
 
-  notify(): void {
-    this.pool.query(`select pg_notify('${CHANNEL}', '')`).catch(this.onError);
+  notify(payload = ''): void {
+    this.pool.query('select pg_notify($1, $2)', [this.channel, payload]).catch(this.onError);
   }
 
-  async listen(onWake: () => void): Promise<() => Promise<void>> {
+  async listen(onWake: (payload: string) => void): Promise<() => Promise<void>> {
     let client: pg.Client | undefined;
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;
     const connect = async (): Promise<void> => {
       const next = new pg.Client({ connectionString: this.connectionString });
       next.on('notification', (message) => {
-        if (message.channel === CHANNEL) onWake();
+        if (message.channel === this.channel) onWake(message.payload ?? '');
       });
       next.on('error', (error) => {
         this.onError(error);
@@ -35,10 +36,15 @@ export class PostgresWakeups implements Wakeups {
         if (!stopped) retry = setTimeout(() => void connect().catch(this.onError), RECONNECT_DELAY_MS);
       });
       await next.connect();
-      await next.query(`listen ${CHANNEL}`);
+      await next.query(`listen ${this.channel}`);
+      // Stopped while (re)connecting: this client would otherwise outlive the store.
+      if (stopped) {
+        await next.end().catch(() => {});
+        return;
+      }
       client = next;
-      // Deliveries may have been queued while we were not listening.
-      onWake();
+      // Something may have been committed while we were not listening.
+      onWake('');
     };
     await connect();
     return async () => {

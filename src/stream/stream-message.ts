@@ -1,0 +1,71 @@
+import { formatRaw } from '../channels/webhook/webhook-format.ts';
+import type { EventRow } from '../store/event-repository.ts';
+import type { InboxRow } from '../store/inbox-repository.ts';
+
+/**
+ * What a stream sends: one JSON object per message, the same on SSE (`event:` is its `kind`,
+ * `id:` its `seq` for events) and WebSocket (one text frame). docs/streams.md documents it.
+ */
+export type StreamMessage =
+  | { readonly kind: 'event'; readonly seq: number; readonly json: string }
+  | { readonly kind: 'reset'; readonly json: string }
+  | { readonly kind: 'disconnect'; readonly json: string };
+
+/** Why a stream closed a connection (the `reason` of its last message). */
+export type DisconnectReason = 'slow_consumer' | 'unresponsive' | 'shutdown';
+
+/**
+ * The envelope of one event: sequence, id, type, application and add-on beside `data`, the event
+ * in the `raw` format (the fields of its data plus `event_type` and `timestamp`).
+ */
+export function eventEnvelope(row: EventRow | InboxRow): string {
+  const raw = formatRaw({
+    id: row.id,
+    seq: row.seq,
+    type: row.type,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    addonId: row.addon_id,
+    occurredAt: row.occurred_at,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  });
+  const envelope: Record<string, unknown> = {
+    kind: 'event',
+    seq: row.seq,
+    id: row.id,
+    type: row.type,
+    organization: row.organization_id,
+    application: row.application_id,
+    addon: row.addon_id,
+  };
+  if ('read_at' in row) envelope['read'] = row.read_at !== null;
+  // The raw body is spliced in as rendered, exactly the bytes a raw webhook would carry.
+  return `${JSON.stringify(envelope).slice(0, -1)},"data":${raw}}`;
+}
+
+/** Told once, when `after` is older than what retention kept: events may be missing before `resumed_after`. */
+export function resetMessage(requestedAfter: number, purgedThrough: number): StreamMessage {
+  return {
+    kind: 'reset',
+    json: JSON.stringify({
+      kind: 'reset',
+      reason: 'retention',
+      message: `Events up to sequence ${purgedThrough} were removed by retention; the stream resumes after it.`,
+      requested_after: requestedAfter,
+      resumed_after: purgedThrough,
+    }),
+  };
+}
+
+const DISCONNECT_WORDS: Record<DisconnectReason, string> = {
+  slow_consumer: 'The client read too slowly and its buffer passed the bound; reconnect with the last seq to resume.',
+  unresponsive: 'The client answered no heartbeat; reconnect with the last seq to resume.',
+  shutdown: 'The server is shutting down; reconnect with the last seq to resume.',
+};
+
+export function disconnectMessage(reason: DisconnectReason, lastSeq: number): StreamMessage {
+  return {
+    kind: 'disconnect',
+    json: JSON.stringify({ kind: 'disconnect', reason, message: DISCONNECT_WORDS[reason], last_seq: lastSeq }),
+  };
+}
