@@ -402,9 +402,12 @@ async function crashScenario(
       assert.equal(final.deliveries, final.events.size, 'one webhook delivery per event');
       const acknowledgedDelivered = [...outcome.acknowledged].filter((id) => final.events.has(id)).length;
       assert.equal(acknowledgedDelivered, outcome.acknowledged.size, 'every acknowledged event reached the receiver');
+      // product.md allows duplicates after a crash or an ambiguous timeout: a request the receiver
+      // took but answered after the send's deadline is sent again as a later attempt. On a loaded
+      // machine such retries happen beside the kill, so each counts towards the bound.
       assert.ok(
-        final.duplicates <= inFlight.all,
-        `duplicates (${final.duplicates}) are at most the deliveries in flight at the kill (${inFlight.all})`,
+        final.duplicates <= inFlight.all + final.retries,
+        `duplicates (${final.duplicates}) are at most the deliveries in flight at the kill (${inFlight.all}) plus the retried ones (${final.retries})`,
       );
 
       const phaseFigures: PhaseFigures = {
