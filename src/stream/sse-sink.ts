@@ -38,7 +38,9 @@ export class SseSink implements StreamSink {
   }
 
   onceDrained(fn: () => void): void {
-    if (this.response.writableLength === 0 || this.response.destroyed) {
+    // 'drain' follows only a write that filled the buffer past its high-water mark; below that
+    // the bytes are accepted (Node 26 keeps small writes buffered where Node 20 flushed them).
+    if (!this.response.writableNeedDrain || this.response.destroyed) {
       queueMicrotask(fn);
       return;
     }
