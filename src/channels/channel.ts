@@ -111,3 +111,21 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/**
+ * `fn`'s result, or a `retry` naming only the error's class when a bug of ours throws: a channel
+ * must resolve for anything, and an unknown error's message may quote a URL with its secrets.
+ */
+export async function resolveAlways<T extends SendResult>(
+  target: string,
+  fn: () => Promise<T>,
+): Promise<T | AttemptReport> {
+  try {
+    return await fn();
+  } catch (error) {
+    return {
+      outcome: { status: 'retry' },
+      error: `internal error while sending to ${target} (${error instanceof Error ? error.name : typeof error})`,
+    };
+  }
+}

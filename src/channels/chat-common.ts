@@ -1,7 +1,7 @@
 // What the three chat channels (Slack, Hipchat, Flowdock) share: a per-target pacer, one way to make a request and turn a network failure into words, HTML
 // escaping and the parts of a message they all show.
 import { createHash } from 'node:crypto';
-import type { AttemptReport, ChannelMessage, SendResult } from './channel.ts';
+import type { AttemptReport, ChannelMessage } from './channel.ts';
 import { errorCode, findInCauses } from '../net/error-causes.ts';
 import { TargetRefusedError } from '../net/http-client.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../net/http-client.ts';
@@ -174,18 +174,6 @@ function describeFailure(error: unknown, what: string, signal: AbortSignal, time
 
 function retry(error: string): AttemptReport {
   return { outcome: { status: 'retry' }, error };
-}
-
-/** `fn`'s report, or a `retry` naming only the error's class when a bug of ours throws. */
-export async function resolveAlways(channel: string, fn: () => Promise<SendResult>): Promise<SendResult> {
-  try {
-    return await fn();
-  } catch (error) {
-    return {
-      outcome: { status: 'retry' },
-      error: `internal error while sending to ${channel} (${error instanceof Error ? error.name : typeof error})`,
-    };
-  }
 }
 
 /** One header's value as a string (Node gives arrays for repeated headers). */

@@ -3,26 +3,18 @@ import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
-import {
-  isDeferral,
-  type AttemptReport,
-  type ChannelEvent,
-  type ChannelMessage,
-  type Deferral,
-  type SendResult,
-} from '../channels/channel.ts';
+import { isDeferral, type AttemptReport, type Deferral, type SendResult } from '../channels/channel.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
-import { PUSH_CHANNELS, type PushTargetCodec } from '../push/push-targets.ts';
+import type { PushTargetCodec } from '../push/push-targets.ts';
 import type { ClaimedDelivery, DisabledHook, Settlement } from '../store/delivery-queue.ts';
-import type { EventRow } from '../store/event-repository.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
-import { RevealedSettingsCache } from './revealed-settings-cache.ts';
+import { channelMessage, isUnsendable, TargetSettings } from './channel-message.ts';
 import { deferDelivery, settleAttempt } from './settle-attempt.ts';
 import { BREAKER_POLICY, TargetBreaker } from './target-breaker.ts';
 import { TargetConcurrency } from './target-concurrency.ts';
@@ -75,7 +67,7 @@ export class DeliveryWorker {
   private readonly refillAt: number;
   private readonly pollIntervalMs: number;
   private readonly random: () => number;
-  private readonly revealedSettings: RevealedSettingsCache;
+  private readonly targetSettings: TargetSettings;
   private readonly breaker: TargetBreaker;
   private readonly targetSlots: TargetConcurrency;
   /** Each in-flight send's settled promise, by delivery id. */
@@ -102,7 +94,7 @@ export class DeliveryWorker {
     this.refillAt = Math.max(1, Math.floor(options.concurrency / 4));
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.random = options.random ?? Math.random;
-    this.revealedSettings = new RevealedSettingsCache(options.hookSettings);
+    this.targetSettings = new TargetSettings(options.hookSettings, options.pushTargets);
     // A probe holds its target for as long as a lease: its worker renews or loses both together.
     this.breaker = new TargetBreaker(options.store.targetHealth, this.leaseMs);
     this.targetSlots = new TargetConcurrency(options.targetConcurrency ?? options.concurrency);
@@ -302,42 +294,9 @@ export class DeliveryWorker {
     if (!eventType) return failed(`event type ${event.type} is no longer in the catalog`);
     const channel = this.options.channels.get(row.channel);
     if (!channel) return failed(`the ${row.channel} channel is not configured on this server`);
-    let settings: Readonly<Record<string, unknown>> = {};
-    if (row.hook_id !== null) {
-      const hook = batch.hooks.get(row.hook_id);
-      if (!hook) return failed('the hook was deleted');
-      if (!hook.enabled) return failed('the hook was disabled before this delivery was sent');
-      settings = batch.hookSettings.get(hook.id) ?? this.revealedSettings.reveal(hook);
-      batch.hookSettings.set(hook.id, settings);
-    } else if (PUSH_CHANNELS.has(row.channel) && row.address !== null) {
-      const target = batch.pushTargets.get(row.address);
-      if (!target || target.channel !== row.channel) {
-        return failed('the device or subscription was removed before this delivery was sent');
-      }
-      settings = this.options.pushTargets.reveal(target.sealed);
-    }
-    const organization = batch.organizations.get(row.organization_id) ?? {
-      id: row.organization_id,
-      name: row.organization_id,
-    };
-    const message: ChannelMessage = {
-      deliveryId: row.id,
-      attempt: row.attempts + 1,
-      event: channelEvent(batch, event),
-      eventType,
-      organization,
-      application:
-        event.application_id === null
-          ? null
-          : (batch.applications.get(`${event.organization_id}/${event.application_id}`) ?? {
-              id: event.application_id,
-              name: event.application_id,
-            }),
-      address: row.address,
-      userId: row.user_id,
-      settings,
-    };
-    return channel.send(message, { signal, now });
+    const settings = this.targetSettings.of(row, batch);
+    if (isUnsendable(settings)) return failed(settings.unsendable);
+    return channel.send(channelMessage(row, batch, event, eventType, settings), { signal, now });
   }
 
   private scheduleSettle(): void {
@@ -389,25 +348,6 @@ export class DeliveryWorker {
       }
     })();
   }
-}
-
-/** The batch's one `ChannelEvent` for `event`: parsed once, shared by every delivery of the event. */
-function channelEvent(batch: DeliveryBatch, event: EventRow): ChannelEvent {
-  let shared = batch.channelEvents.get(event.seq);
-  if (shared === undefined) {
-    shared = Object.freeze({
-      id: event.id,
-      seq: event.seq,
-      type: event.type,
-      organizationId: event.organization_id,
-      applicationId: event.application_id,
-      addonId: event.addon_id,
-      occurredAt: event.occurred_at,
-      data: JSON.parse(event.data) as Record<string, unknown>,
-    });
-    batch.channelEvents.set(event.seq, shared);
-  }
-  return shared;
 }
 
 /** A delivery that cannot be attempted at all. (Module level: a closure per send costs a `__name` call under tsx.) */

@@ -1,6 +1,6 @@
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import tls from 'node:tls';
-import { excerpt, parseRetryAfter } from '../channel.ts';
+import { excerpt, parseRetryAfter, resolveAlways } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
 import { apnsMessageHeaders, MAX_PAYLOAD_BYTES, renderApnsPayload } from './apns-format.ts';
 import { ApnsProviderToken } from './apns-token.ts';
@@ -72,15 +72,8 @@ export class ApnsChannel implements Channel {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  async send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
-    try {
-      return await this.attempt(message, options);
-    } catch (error) {
-      return {
-        outcome: { status: 'retry' },
-        error: `internal error while sending to APNs (${error instanceof Error ? error.name : typeof error})`,
-      };
-    }
+  send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
+    return resolveAlways('APNs', () => this.attempt(message, options));
   }
 
   close(): Promise<void> {

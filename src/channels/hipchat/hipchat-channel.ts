@@ -1,6 +1,6 @@
-import { excerpt, parseRetryAfter } from '../channel.ts';
+import { excerpt, parseRetryAfter, resolveAlways } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions, SendResult } from '../channel.ts';
-import { callService, header, Pacer, resolveAlways } from '../chat-common.ts';
+import { callService, header, Pacer } from '../chat-common.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
 import { formatHipchatV1, formatHipchatV2 } from './hipchat-format.ts';
 import { hipchatUrl, parseHipchatSettings } from './hipchat-settings.ts';

@@ -1,6 +1,6 @@
-import { excerpt, parseRetryAfter } from '../channel.ts';
+import { excerpt, parseRetryAfter, resolveAlways } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions, SendResult } from '../channel.ts';
-import { callService, header, Pacer, pacingKey, resolveAlways } from '../chat-common.ts';
+import { callService, header, Pacer, pacingKey } from '../chat-common.ts';
 import { SecretRedactor } from '../secret-redactor.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
 import { formatSlackMessage } from './slack-format.ts';

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import webpush from 'web-push';
-import { excerpt, parseRetryAfter } from '../channel.ts';
+import { excerpt, parseRetryAfter, resolveAlways } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
 import { TargetRefusedError } from '../../net/http-client.ts';
 import type { HttpClient, HttpResponse } from '../../net/http-client.ts';
@@ -44,15 +44,8 @@ export class WebPushChannel implements Channel {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  async send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
-    try {
-      return await this.attempt(message, options);
-    } catch (error) {
-      return {
-        outcome: { status: 'retry' },
-        error: `internal error while sending the Web Push message (${error instanceof Error ? error.name : typeof error})`,
-      };
-    }
+  send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
+    return resolveAlways('the push service', () => this.attempt(message, options));
   }
 
   /** Nothing to release: the HttpClient is closed by whoever created it. */

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { excerpt, parseRetryAfter } from '../channel.ts';
+import { excerpt, parseRetryAfter, resolveAlways } from '../channel.ts';
 import type { AttemptReport, Channel, ChannelMessage, SendOptions } from '../channel.ts';
 import { errorCode, findInCauses } from '../../net/error-causes.ts';
 import { TargetRefusedError } from '../../net/http-client.ts';
@@ -107,17 +107,8 @@ export class WebhookChannel implements Channel {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   }
 
-  async send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
-    try {
-      return await this.attempt(message, options);
-    } catch (error) {
-      // Only a bug of ours lands here (everything expected is classified below); the contract is
-      // to resolve, and the name is the one part of an unknown error known not to quote a URL.
-      return {
-        outcome: { status: 'retry' },
-        error: `internal error while sending the webhook (${error instanceof Error ? error.name : typeof error})`,
-      };
-    }
+  send(message: ChannelMessage, options: SendOptions): Promise<AttemptReport> {
+    return resolveAlways('the webhook', () => this.attempt(message, options));
   }
 
   /** Nothing to release: the HttpClient is shared and closed by whoever created it. */
