@@ -53,6 +53,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandler(app);
   // Parses cookies in its own onRequest hook, which must run before authentication's.
   await app.register(cookie);
+  // Before authentication: the plugin's onRequest hook marks upgrade requests, and its onResponse
+  // hook then destroys the socket of a refused upgrade. Registered after, a refusal in auth's hook
+  // skipped the marking and left the raw socket half-open for good (it held the server's close).
+  // Pings are the stream hub's heartbeats; messages from clients are not expected (1 KiB cap).
+  await app.register(websocket, { options: { maxPayload: 1024 } });
   installAuth(app, {
     platformKeyHash: options.platformKeyHash,
     credentials: options.credentials,
@@ -81,8 +86,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  // Pings are the stream hub's heartbeats; messages from clients are not expected (1 KiB cap).
-  await app.register(websocket, { options: { maxPayload: 1024 } });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   for (const routes of [

@@ -36,6 +36,7 @@ import { Store } from './store/store.ts';
 import { PushTargetService } from './push/push-target-service.ts';
 import { PushTargetCodec } from './push/push-targets.ts';
 import { resolveVapidKeys, type VapidKeys } from './push/vapid-keys.ts';
+import { InboxReadNews } from './stream/inbox-read-news.ts';
 import { StreamHub } from './stream/stream-hub.ts';
 import { StreamTokens } from './stream/stream-token.ts';
 
@@ -100,10 +101,12 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     await store.close();
     throw error;
   }
-  const metrics = new Metrics(
-    () => store.queue.depth(clock.now()),
-    () => store.targetHealth.pausedCount(clock.now()),
-  );
+  const metrics = new Metrics({
+    queueDepth: () => store.queue.depth(clock.now()),
+    pausedTargets: () => store.targetHealth.pausedCount(clock.now()),
+    // The hub is built further down, with the ingest that wakes it; scrapes come after start.
+    openStreams: () => streams.connectionsByFeed(),
+  });
   const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
 
   const builtIn: Channel[] = [
@@ -198,7 +201,8 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     onDeliveriesQueued: wakeWorkers,
     onEventsCommitted: wakeStreams,
   });
-  let stopListening: (() => Promise<void>) | undefined;
+  const inboxReads = new InboxReadNews(streams, store.inboxReadWakeups);
+  const stopListening: (() => Promise<void>)[] = [];
   const hooks = new HookService({
     store,
     catalog,
@@ -238,6 +242,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         metrics,
         onDeliveriesQueued: wakeWorkers,
         streams,
+        inboxReads,
         streamTokens: new StreamTokens(secretKey, clock),
         isReady: () => ready,
       })
@@ -258,7 +263,10 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       catalogSync.start();
       if (app !== undefined) {
         streams.start();
-        stopListening = await store.eventWakeups.listen((payload) => streams.wake(payload.split(' ')));
+        stopListening.push(
+          await store.eventWakeups.listen((payload) => streams.wake(payload.split(' '))),
+          await inboxReads.listen(),
+        );
       }
       ready = true;
       return app?.listen({ port: config.port, host: config.host });
@@ -266,7 +274,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     async close() {
       ready = false;
       streams.stop();
-      await stopListening?.();
+      for (const stop of stopListening.splice(0)) await stop();
       await app?.close();
       await ingest.drain();
       await worker?.stop(config.shutdownTimeoutMs);

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Where the gauges read their values at each scrape. */
+export interface MetricSources {
+  readonly queueDepth: () => Promise<{ pending: number; oldestDueAgeMs: number }>;
+  readonly pausedTargets: () => Promise<number>;
+  readonly openStreams: () => Record<'organization' | 'inbox', number>;
+}
+
 /**
  * Prometheus metrics of one Clarion instance (its own registry, so several instances in one
  * test process do not collide). Recorded at the edges: ingest, the worker loop, HTTP.
@@ -10,10 +17,7 @@ export class Metrics {
   private readonly attempts: Counter<'channel' | 'outcome'>;
   private readonly attemptLatency: Histogram<'channel'>;
 
-  constructor(
-    queueDepth: () => Promise<{ pending: number; oldestDueAgeMs: number }>,
-    pausedTargets?: () => Promise<number>,
-  ) {
+  constructor({ queueDepth, pausedTargets, openStreams }: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'clarion_' });
     this.eventsIngested = new Counter({
       name: 'clarion_events_ingested_total',
@@ -53,16 +57,23 @@ export class Metrics {
         this.set((await depth()).oldestDueAgeMs / 1000);
       },
     });
-    if (pausedTargets) {
-      new Gauge({
-        name: 'clarion_targets_paused',
-        help: 'Delivery targets whose circuit breaker is open (their deliveries wait for a probe)',
-        registers: [this.registry],
-        async collect() {
-          this.set(await pausedTargets());
-        },
-      });
-    }
+    new Gauge({
+      name: 'clarion_targets_paused',
+      help: 'Delivery targets whose circuit breaker is open (their deliveries wait for a probe)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await pausedTargets());
+      },
+    });
+    new Gauge({
+      name: 'clarion_streams_open',
+      help: "Open SSE and WebSocket connections of this process, by feed (an organization's events, a member's inbox)",
+      labelNames: ['feed'],
+      registers: [this.registry],
+      collect() {
+        for (const [feed, count] of Object.entries(openStreams())) this.set({ feed }, count);
+      },
+    });
   }
 
   recordIngest(outcome: 'stored' | 'duplicate'): void {

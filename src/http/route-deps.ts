@@ -10,6 +10,7 @@ import type { PreferenceService } from '../preferences/preference-service.ts';
 import type { UnsubscribeTokens } from '../preferences/unsubscribe-token.ts';
 import type { PushTargetService } from '../push/push-target-service.ts';
 import type { Store } from '../store/store.ts';
+import type { InboxReadNews } from '../stream/inbox-read-news.ts';
 import type { StreamHub } from '../stream/stream-hub.ts';
 import type { StreamTokens } from '../stream/stream-token.ts';
 import { ClarionError } from '../errors.ts';
@@ -39,6 +40,8 @@ export interface RouteDeps {
   readonly onDeliveriesQueued: () => void;
   /** Live event streams of this process. */
   readonly streams: StreamHub;
+  /** Tells the member's open inbox streams (on every process) that notifications were read. */
+  readonly inboxReads: InboxReadNews;
   readonly streamTokens: StreamTokens;
   /** False while starting or shutting down (readiness). */
   readonly isReady: () => boolean;

@@ -27,6 +27,8 @@ export interface OpenedDatabase {
   readonly wakeups: Wakeups;
   /** How event streams in other processes learn that events were stored (payload: feed keys). */
   readonly eventWakeups: Wakeups;
+  /** How inbox streams in other processes learn that a member read notifications (payload: JSON). */
+  readonly inboxReadWakeups: Wakeups;
   /** Where the data lives, safe to log. */
   readonly description: string;
   close(): Promise<void>;

@@ -36,6 +36,7 @@ export class Store {
   readonly description: string;
   readonly wakeups: Wakeups;
   readonly eventWakeups: Wakeups;
+  readonly inboxReadWakeups: Wakeups;
   readonly inbox: InboxRepository;
   readonly settings: SettingsRepository;
   readonly organizations: OrganizationRepository;
@@ -57,6 +58,7 @@ export class Store {
     this.description = opened.description;
     this.wakeups = opened.wakeups;
     this.eventWakeups = opened.eventWakeups;
+    this.inboxReadWakeups = opened.inboxReadWakeups;
     this.inbox = new InboxRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.organizations = new OrganizationRepository(this.db);

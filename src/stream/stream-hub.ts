@@ -131,6 +131,13 @@ class Feed<Row extends { readonly seq: number }> {
     return full;
   }
 
+  publish(message: StreamMessage): void {
+    for (const subscriber of [...this.subscribers]) {
+      subscriber.sink.send(message);
+      if (subscriber.sink.bufferedBytes() > this.options.maxBufferBytes) this.disconnect(subscriber, 'slow_consumer');
+    }
+  }
+
   disconnect(subscriber: Subscriber<Row>, reason: DisconnectReason): void {
     if (reason === 'shutdown') {
       // No waiting at shutdown: what the client has not read by now it will not read.
@@ -209,11 +216,27 @@ export class StreamHub {
     for (const key of keys) this.feeds.get(key)?.wake();
   }
 
-  /** Open connections, for metrics and the memory benchmark. */
+  /**
+   * Sends a message that is not a feed row (an inbox read change) to this process's subscribers
+   * of `key`, bounded like rows: a client whose buffer passed the bound is disconnected.
+   */
+  publish(key: string, message: StreamMessage): void {
+    this.feeds.get(key)?.publish(message);
+  }
+
+  /** Open connections, for the memory benchmark. */
   connections(): number {
     let count = 0;
     for (const feed of this.feeds.values()) count += feed.subscribers.size;
     return count;
+  }
+
+  /** Open connections by kind of feed, for the metrics (keys `org:` and `user:`). */
+  connectionsByFeed(): { organization: number; inbox: number } {
+    const counts = { organization: 0, inbox: 0 };
+    for (const [key, feed] of this.feeds)
+      counts[key.startsWith('user:') ? 'inbox' : 'organization'] += feed.subscribers.size;
+    return counts;
   }
 
   /** Tells every client the server is going away and closes them. */

@@ -9,7 +9,8 @@ import type { InboxRow } from '../store/inbox-repository.ts';
 export type StreamMessage =
   | { readonly kind: 'event'; readonly seq: number; readonly json: string }
   | { readonly kind: 'reset'; readonly json: string }
-  | { readonly kind: 'disconnect'; readonly json: string };
+  | { readonly kind: 'disconnect'; readonly json: string }
+  | { readonly kind: 'read'; readonly json: string };
 
 /** Why a stream closed a connection (the `reason` of its last message). */
 export type DisconnectReason = 'slow_consumer' | 'unresponsive' | 'shutdown';
@@ -41,6 +42,17 @@ export function eventEnvelope(row: EventRow | InboxRow): string {
   if ('read_at' in row) envelope['read'] = row.read_at !== null;
   // The raw body is spliced in as rendered, exactly the bytes a raw webhook would carry.
   return `${JSON.stringify(envelope).slice(0, -1)},"data":${raw}}`;
+}
+
+/** Which of a member's notifications were marked read: one (`seq`), or all up to `through` (all when null). */
+export type InboxReadChange = { readonly seq: number } | { readonly through: number | null };
+
+/**
+ * On the inbox stream: the member marked notifications read (on this device or another), and
+ * their unread count right after. Not an event: it has no `id:` and moves no resume point.
+ */
+export function readMessage(change: InboxReadChange, unread: number): StreamMessage {
+  return { kind: 'read', json: JSON.stringify({ kind: 'read', ...change, unread }) };
 }
 
 /** Told once, when `after` is older than what retention kept: events may be missing before `resumed_after`. */

@@ -89,7 +89,11 @@ async function addWorker(h: Harness): Promise<void> {
     pushTargets: new PushTargetCodec(new SecretBox(config.secretKey!)),
     clock: h.clock,
     logger,
-    metrics: new Metrics(() => Promise.resolve({ pending: 0, oldestDueAgeMs: 0 })),
+    metrics: new Metrics({
+      queueDepth: () => Promise.resolve({ pending: 0, oldestDueAgeMs: 0 }),
+      pausedTargets: () => Promise.resolve(0),
+      openStreams: () => ({ organization: 0, inbox: 0 }),
+    }),
     concurrency: config.workerConcurrency,
     sendTimeoutMs: config.sendTimeoutMs,
     random: () => 0.5,

@@ -94,6 +94,46 @@ it(
   },
 );
 
+it(
+  'two processes on one PostgreSQL: a notification marked read on one is announced on the inbox stream of the other, once',
+  withPostgres,
+  async () => {
+    const cluster = await startProcesses(2, { CLARION_STREAM_POLL_MS: '60000' });
+    const [a, b] = cluster.servers as [ChildClarion, ChildClarion];
+    try {
+      await post(a, '/v1/organizations', { id: 'acme', name: 'Acme' });
+      await post(a, '/v1/organizations/acme/members', { user_id: 'dev', email: 'dev@x.test', role: 'developer' });
+      const { token } = await post(a, '/v1/users/dev/tokens', { name: 't' });
+      const asDev = { authorization: `Bearer ${token}` };
+      const put = await fetch(`${a.url}/v1/organizations/acme/members/me/preferences/job.fail/browser`, {
+        method: 'PUT',
+        headers: { ...asDev, 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled: true }),
+      });
+      assert.equal(put.status, 200);
+      const { seq } = await post(a, '/v1/events', { id: 'to-read', type: 'job.fail', organization: 'acme', data: {} });
+      const onA = await openSse(`${a.url}/v1/me/notifications/stream?after=${seq}`, { headers: asDev });
+      const onB = await openSse(`${b.url}/v1/me/notifications/stream?after=${seq}`, { headers: asDev });
+      const marked = await fetch(`${a.url}/v1/me/notifications/${seq}/read`, { method: 'POST', headers: asDev });
+      assert.equal(marked.status, 200);
+      const reads = (stream: typeof onA) => stream.messages.filter((m) => m.event === 'read');
+      await onB.waitFor((messages) => messages.some((m) => m.event === 'read'), 5000, 'the read message');
+      // A sentinel event on both: nothing else (no echo of a's own notice) came before it.
+      const sentinel = await post(a, '/v1/events', { id: 'after', type: 'job.fail', organization: 'acme', data: {} });
+      for (const stream of [onA, onB]) {
+        await stream.waitFor((messages) => messages.some((m) => m.id === String(sentinel.seq)), 5000, 'the sentinel');
+        stream.close();
+        assert.deepEqual(
+          reads(stream).map((m) => m.data),
+          [{ kind: 'read', seq, unread: 0 }],
+        );
+      }
+    } finally {
+      await cluster.stop();
+    }
+  },
+);
+
 for (const transport of ['sse', 'websocket'] as const) {
   it(
     `${transport}: a client whose process is killed resumes on another while two processes keep ingesting; every event exactly once, in order`,

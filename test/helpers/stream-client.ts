@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TestClarion } from './test-clarion.ts';
 import { WebSocket } from 'ws';
@@ -214,6 +216,43 @@ export function openWs(
       connection.changed();
       resolve(connection);
     });
+  });
+}
+
+/**
+ * Sends a WebSocket upgrade over a plain TCP socket and reads the refusal: the status line, and
+ * whether the server then closed the connection itself (a refused upgrade must not leave the
+ * socket open). The client never closes first; it gives up after `timeoutMs`.
+ */
+export function refusedUpgrade(
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 5_000,
+): Promise<{ status: number; serverClosed: boolean }> {
+  const target = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(target.port), target.hostname);
+    let received = '';
+    const finish = (serverClosed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0), serverClosed });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('end', () => finish(true));
+    socket.on('error', () => finish(true));
+    const lines = [
+      `GET ${target.pathname}${target.search} HTTP/1.1`,
+      `Host: ${target.host}`,
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   });
 }
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startHttpReceiver } from '../helpers/http-receiver.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestClarion } from '../helpers/test-clarion.ts';
+import { baseUrl, openSse, openWs } from '../helpers/stream-client.ts';
+import { startTestClarion, TEST_PLATFORM_KEY } from '../helpers/test-clarion.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`${kind}: GET /metrics`, () => {
@@ -36,6 +37,42 @@ for (const kind of STORE_KINDS) {
       } finally {
         await t.close();
         await receiver.close();
+      }
+    });
+
+    it('gauges the open event and inbox streams of the process', async () => {
+      const t = await startTestClarion(kind, { config: { role: 'api' } });
+      try {
+        await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' });
+        await t.json('POST', '/v1/organizations/acme/members', {
+          user_id: 'dev',
+          email: 'd@x.test',
+          role: 'developer',
+        });
+        const { token } = (await t.json('POST', '/v1/users/dev/tokens', { name: 't' })).body;
+        const auth = { authorization: `Bearer ${TEST_PLATFORM_KEY}` };
+        const streams = [
+          await openSse(`${baseUrl(t)}/v1/organizations/acme/events/stream`, { headers: auth }),
+          await openWs(`${baseUrl(t, 'ws')}/v1/organizations/acme/events/socket`, { headers: auth }),
+          await openSse(`${baseUrl(t)}/v1/me/notifications/stream`, { headers: { authorization: `Bearer ${token}` } }),
+        ];
+        const gauges = async () => (await t.request('GET', '/metrics')).body.match(/^clarion_streams_open\{.*$/gm);
+        assert.deepEqual(await gauges(), [
+          'clarion_streams_open{feed="organization"} 2',
+          'clarion_streams_open{feed="inbox"} 1',
+        ]);
+        for (const stream of streams) stream.close();
+        let after = await gauges();
+        for (let i = 0; i < 100 && after?.some((line) => !line.endsWith(' 0')); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          after = await gauges();
+        }
+        assert.deepEqual(after, [
+          'clarion_streams_open{feed="organization"} 0',
+          'clarion_streams_open{feed="inbox"} 0',
+        ]);
+      } finally {
+        await t.close();
       }
     });
 

@@ -141,5 +141,39 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(platform.status, 403);
     });
+
+    it('tells every open inbox stream of the member when notifications are read, with the new unread count', async () => {
+      const seqs = [await send('m-1', 'job.fail'), await send('m-2', 'job.fail')];
+      const unread = (await as('dev', 'GET', '/v1/me/notifications/unread-count')).json().unread as number;
+      const open = () =>
+        openSse(`${baseUrl(t)}/v1/me/notifications/stream`, {
+          headers: { authorization: `Bearer ${tokens.get('dev')}` },
+        });
+      const laptop = await open();
+      const phone = await open();
+      const sam = await openSse(`${baseUrl(t)}/v1/me/notifications/stream`, {
+        headers: { authorization: `Bearer ${tokens.get('sam')}` },
+      });
+      const reads = (stream: typeof laptop) => stream.messages.filter((m) => m.event === 'read').map((m) => m.data);
+      await as('dev', 'POST', `/v1/me/notifications/${seqs[0]}/read`);
+      await as('dev', 'POST', '/v1/me/notifications/read', { through: seqs[1] });
+      // Nothing left to mark: no message.
+      await as('dev', 'POST', '/v1/me/notifications/read', {});
+      const sentinel = await send('m-3', 'job.fail');
+      for (const stream of [laptop, phone]) {
+        await stream.waitFor((messages) => messages.some((m) => m.id === String(sentinel)), 10_000, 'the sentinel');
+        stream.close();
+      }
+      const expected = [
+        { kind: 'read', seq: seqs[0], unread: unread - 1 },
+        { kind: 'read', through: seqs[1], unread: 0 },
+      ];
+      assert.deepEqual(reads(laptop), expected);
+      assert.deepEqual(reads(phone), expected);
+      // A read message carries no id: it moves no resume point.
+      assert.ok(laptop.messages.filter((m) => m.event === 'read').every((m) => m.id === undefined));
+      sam.close();
+      assert.deepEqual(reads(sam), []);
+    });
   });
 }

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { FakeClock } from '../../src/clock.ts';
 import { RetentionSweeper } from '../../src/retention/retention-sweeper.ts';
-import { baseUrl, ingest, openSse, openWs } from '../helpers/stream-client.ts';
+import { baseUrl, ingest, openSse, openWs, refusedUpgrade } from '../helpers/stream-client.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestClarion, TEST_PLATFORM_KEY, type TestClarion } from '../helpers/test-clarion.ts';
 
@@ -86,10 +86,23 @@ for (const kind of STORE_KINDS) {
       const sam = await openSse(stream(), { headers: as('sam') });
       assert.equal(sam.status, 404);
       assert.equal(JSON.parse(sam.body).code, 'CLARION_ERR_ORGANIZATION_NOT_FOUND');
-      // The socket route's refusals are checked without an upgrade (test/access/authorization.test.ts):
-      // a refused real upgrade leaves the in-process server's close pending (not yet understood).
       const anonymous = await openSse(stream());
       assert.equal(anonymous.status, 401);
+      // The same refusals over a real WebSocket upgrade; the server closes each refused socket.
+      const socket = `${baseUrl(t, 'ws')}/v1/organizations/acme/events/socket`;
+      const refusals = await Promise.all([
+        refusedUpgrade(socket),
+        refusedUpgrade(socket, as('fin')),
+        refusedUpgrade(socket, as('sam')),
+      ]);
+      assert.deepEqual(refusals, [
+        { status: 401, serverClosed: true },
+        { status: 403, serverClosed: true },
+        { status: 404, serverClosed: true },
+      ]);
+      const devSocket = await openWs(socket, { headers: as('dev') });
+      assert.equal(devSocket.status, 101);
+      devSocket.close();
     });
 
     it('opens with a short-lived stream token in the URL, for that organization only, until it expires', async () => {

@@ -52,7 +52,7 @@ function memberOf(request: FastifyRequest): string {
  */
 export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
-  { store, clock, streams, streamTokens },
+  { store, clock, streams, inboxReads, streamTokens },
 ) => {
   app.get(
     '/v1/me/notifications',
@@ -111,7 +111,9 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       if (!(await store.inbox.markRead(userId, request.params.seq, clock.now()))) {
         throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', String(request.params.seq));
       }
-      return { unread: await store.inbox.unreadCount(userId) };
+      const unread = await store.inbox.unreadCount(userId);
+      inboxReads.announce(userId, { seq: request.params.seq }, unread);
+      return { unread };
     },
   );
 
@@ -133,8 +135,11 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     },
     async (request) => {
       const userId = memberOf(request);
-      const marked = await store.inbox.markAllRead(userId, clock.now(), request.body?.through);
-      return { marked, unread: await store.inbox.unreadCount(userId) };
+      const through = request.body?.through;
+      const marked = await store.inbox.markAllRead(userId, clock.now(), through);
+      const unread = await store.inbox.unreadCount(userId);
+      if (marked > 0) inboxReads.announce(userId, { through: through ?? null }, unread);
+      return { marked, unread };
     },
   );
 
@@ -162,7 +167,10 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       schema: {
         tags: ['inbox'],
         summary: 'Your new notifications, live (Server-Sent Events)',
-        description: 'The same messages as the organization stream (docs/streams.md), for your inbox items.',
+        description:
+          'The same messages as the organization stream (docs/streams.md), for your inbox items, plus `event: read` ' +
+          'when you mark notifications read on any device: `{"kind":"read","seq":12,"unread":3}` for one, ' +
+          '`{"kind":"read","through":40,"unread":0}` (`through: null`: all) for many.',
         querystring: StreamQuery,
         headers: StreamHeaders,
         produces: ['text/event-stream'],

@@ -28,6 +28,7 @@ export function openPostgresDatabase(connectionString: string, poolSize = 10): O
     dialect: { name: 'postgres', supportsSkipLocked: true, supportsRowLocks: true, sharedByProcesses: true },
     wakeups: new PostgresWakeups(pool, connectionString),
     eventWakeups: new PostgresWakeups(pool, connectionString, undefined, 'clarion_events'),
+    inboxReadWakeups: new PostgresWakeups(pool, connectionString, undefined, 'clarion_inbox_reads'),
     description: redactConnectionString(connectionString),
     close: () => db.destroy(),
   };

@@ -33,6 +33,7 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
     dialect: { name: 'sqlite', supportsSkipLocked: false, supportsRowLocks: false, sharedByProcesses: false },
     wakeups: localWakeups,
     eventWakeups: localWakeups,
+    inboxReadWakeups: localWakeups,
     description: file,
     close: () => db.destroy(),
   };
