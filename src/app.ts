@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { installAuth } from './http/auth.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { installNulGuard } from './http/nul-guard.ts';
@@ -109,5 +110,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   ]) {
     await app.register(routes, options);
   }
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -13,6 +13,14 @@ const SESSION_PREFIX = 'cls_';
 export const LOGIN_LINK_TTL_MS = 15 * 60 * 1000;
 /** A dashboard session lasts a working week. */
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** An operator's session acts with the platform key's power: it lasts a working day. */
+export const OPERATOR_SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+
+/**
+ * The user id of a platform operator's login links and sessions. User ids match
+ * `^[A-Za-z0-9._:-]+$` (src/http/schemas.ts), so no member can ever be called this.
+ */
+export const OPERATOR_USER_ID = '@platform';
 
 function secret(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
@@ -48,27 +56,37 @@ export class Credentials {
     return { row, token };
   }
 
-  async mintLoginLink(userId: string): Promise<{ url: string; token: string; expiresAt: number }> {
+  /** A link for a member; `next` is the dashboard path it lands on. */
+  async mintLoginLink(userId: string, next?: string): Promise<{ url: string; token: string; expiresAt: number }> {
     await this.requireUser(userId);
+    return this.mintLink(userId, next);
+  }
+
+  /** A link that opens the dashboard as the platform: every organization, every member's settings. */
+  mintOperatorLink(next?: string): Promise<{ url: string; token: string; expiresAt: number }> {
+    return this.mintLink(OPERATOR_USER_ID, next);
+  }
+
+  private async mintLink(userId: string, next: string | undefined) {
     const token = secret(LOGIN_LINK_PREFIX);
     const now = this.clock.now();
     const expiresAt = now + LOGIN_LINK_TTL_MS;
     await this.repository.addLoginLink(hashCredential(token), userId, now, expiresAt);
-    return { url: `${this.publicUrl}/login?token=${encodeURIComponent(token)}`, token, expiresAt };
+    const landing = next === undefined ? '' : `&next=${encodeURIComponent(next)}`;
+    return { url: `${this.publicUrl}/login?token=${encodeURIComponent(token)}${landing}`, token, expiresAt };
   }
 
   /** Spends a login link for a session; throws when the link is unknown, used or expired. */
   async openSession(linkToken: string): Promise<{ session: string; userId: string; expiresAt: number }> {
     const session = secret(SESSION_PREFIX);
     const now = this.clock.now();
-    const expiresAt = now + SESSION_TTL_MS;
-    const userId = await this.repository.exchangeLoginLink(hashCredential(linkToken), {
+    const opened = await this.repository.exchangeLoginLink(hashCredential(linkToken), {
       tokenHash: hashCredential(session),
       now,
-      expiresAt,
+      expiresAt: (userId) => now + (userId === OPERATOR_USER_ID ? OPERATOR_SESSION_TTL_MS : SESSION_TTL_MS),
     });
-    if (userId === undefined) throw new ClarionError('CLARION_ERR_LOGIN_LINK_INVALID');
-    return { session, userId, expiresAt };
+    if (opened === undefined) throw new ClarionError('CLARION_ERR_LOGIN_LINK_INVALID');
+    return { session, ...opened };
   }
 
   endSession(session: string): Promise<void> {

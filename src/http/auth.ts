@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PERMISSIONS, roleHas, type Access } from '../access/permissions.ts';
-import { MEMBER_TOKEN_PREFIX, type Credentials } from '../access/credentials.ts';
+import { MEMBER_TOKEN_PREFIX, OPERATOR_USER_ID, type Credentials } from '../access/credentials.ts';
 import { ClarionError } from '../errors.ts';
 import { keyMatches } from '../security/platform-key.ts';
 import type { Role } from '../store/schema.ts';
@@ -73,7 +73,7 @@ async function authenticate(
   if (session === undefined) throw new ClarionError('CLARION_ERR_AUTH_MISSING');
   const userId = await deps.credentials.userOfSession(session);
   if (userId === undefined) throw new ClarionError('CLARION_ERR_SESSION_INVALID');
-  return { kind: 'member', userId, via: 'session' };
+  return userId === OPERATOR_USER_ID ? { kind: 'platform' } : { kind: 'member', userId, via: 'session' };
 }
 
 /** The caller a stream token stands for, when it is valid and opens this very stream. */

@@ -60,12 +60,13 @@ export class CredentialRepository {
 
   /**
    * Spends a login link and opens a session in one transaction: a link works once, before it
-   * expires. Returns the session's user, or undefined for an unknown, used or expired link.
+   * expires. Returns the session's user and end (which may depend on the user), or undefined
+   * for an unknown, used or expired link.
    */
   async exchangeLoginLink(
     linkHash: string,
-    session: { tokenHash: string; now: number; expiresAt: number },
-  ): Promise<string | undefined> {
+    session: { tokenHash: string; now: number; expiresAt: (userId: string) => number },
+  ): Promise<{ userId: string; expiresAt: number } | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const link = await trx
         .updateTable('login_links')
@@ -76,16 +77,17 @@ export class CredentialRepository {
         .returning('user_id')
         .executeTakeFirst();
       if (!link) return undefined;
+      const expiresAt = session.expiresAt(link.user_id);
       await trx
         .insertInto('sessions')
         .values({
           token_hash: session.tokenHash,
           user_id: link.user_id,
           created_at: session.now,
-          expires_at: session.expiresAt,
+          expires_at: expiresAt,
         })
         .execute();
-      return link.user_id;
+      return { userId: link.user_id, expiresAt };
     });
   }
 

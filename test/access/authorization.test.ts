@@ -49,6 +49,7 @@ const TABLE: Readonly<Record<string, Row>> = {
   'GET /v1/users/{user}/tokens': SELF,
   'DELETE /v1/users/{user}/tokens/{token}': SELF,
   'POST /v1/users/{user}/login-links': PLATFORM_ONLY,
+  'POST /v1/operator-login-links': PLATFORM_ONLY,
   'GET /v1/web-push/vapid-public-key': ANY_CALLER,
   'POST /v1/users/{user}/ios-devices': SELF,
   'GET /v1/users/{user}/ios-devices': SELF,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { SESSION_COOKIE } from '../auth.ts';
+import { OPERATOR_USER_ID } from '../../access/credentials.ts';
 import { ClarionError } from '../../errors.ts';
 import type { UserTokenRow } from '../../store/credential-repository.ts';
 import type { RouteDeps } from '../route-deps.ts';
@@ -8,6 +9,19 @@ import { ErrorBody, isoTime, Timestamp } from '../schemas.ts';
 
 const UserParams = Type.Object({ user: Type.String() });
 const TokenParams = Type.Object({ user: Type.String(), token: Type.String() });
+const LinkBody = Type.Object(
+  {
+    next: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        pattern: '^/(?!/)',
+        description: 'The dashboard path to open once signed in, e.g. /organizations/acme/hooks',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const LinkAnswer = Type.Object({ url: Type.String(), token: Type.String(), expires_at: Timestamp });
 const Token = Type.Object({
   id: Type.String(),
   user_id: Type.String(),
@@ -97,14 +111,31 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         tags: ['credentials'],
         summary: 'Mint a one-time login link (15 minutes) that opens a dashboard session',
         params: UserParams,
-        response: {
-          201: Type.Object({ url: Type.String(), token: Type.String(), expires_at: Timestamp }),
-          404: ErrorBody,
-        },
+        body: Type.Optional(LinkBody),
+        response: { 201: LinkAnswer, 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (request, reply) => {
-      const link = await credentials.mintLoginLink(request.params.user);
+      const link = await credentials.mintLoginLink(request.params.user, request.body?.next);
+      return reply.status(201).send({ url: link.url, token: link.token, expires_at: isoTime(link.expiresAt) });
+    },
+  );
+
+  app.post(
+    '/v1/operator-login-links',
+    {
+      schema: {
+        tags: ['credentials'],
+        summary: "Mint a one-time login link that opens the dashboard as the platform (an operator's session, 8 hours)",
+        description:
+          'The session acts with the platform key: every organization, every member. Send ' +
+          '`{"next": "/organizations/acme/notifications"}` to open one organization.',
+        body: Type.Optional(LinkBody),
+        response: { 201: LinkAnswer, 400: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const link = await credentials.mintOperatorLink(request.body?.next);
       return reply.status(201).send({ url: link.url, token: link.token, expires_at: isoTime(link.expiresAt) });
     },
   );
@@ -118,7 +149,14 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         summary: 'Exchange a login link token for a session cookie (works once, before the link expires)',
         security: [],
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 201: Type.Object({ user_id: Type.String(), expires_at: Timestamp }), 401: ErrorBody },
+        response: {
+          201: Type.Object({
+            user_id: Type.Union([Type.String(), Type.Null()], { description: "null for an operator's session" }),
+            operator: Type.Boolean(),
+            expires_at: Timestamp,
+          }),
+          401: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
@@ -133,7 +171,11 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           expires: new Date(session.expiresAt),
         })
         .status(201)
-        .send({ user_id: session.userId, expires_at: isoTime(session.expiresAt) });
+        .send({
+          user_id: session.userId === OPERATOR_USER_ID ? null : session.userId,
+          operator: session.userId === OPERATOR_USER_ID,
+          expires_at: isoTime(session.expiresAt),
+        });
     },
   );
 
