@@ -14,6 +14,7 @@ import { billingRoutes } from './http/routes/billing-routes.ts';
 import { catalogRoutes } from './http/routes/catalog-routes.ts';
 import { credentialRoutes } from './http/routes/credential-routes.ts';
 import { deliveryRoutes } from './http/routes/delivery-routes.ts';
+import { deliveryStatsRoutes } from './http/routes/delivery-stats-routes.ts';
 import { eventRoutes } from './http/routes/event-routes.ts';
 import { healthRoutes } from './http/routes/health-routes.ts';
 import { hookRoutes } from './http/routes/hook-routes.ts';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     inboxRoutes,
     recipientRoutes,
     deliveryRoutes,
+    deliveryStatsRoutes,
   ]) {
     await app.register(routes, options);
   }

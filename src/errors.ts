@@ -190,6 +190,11 @@ const DEFINITIONS = {
   CLARION_ERR_DELIVERY_NOT_FOUND: [404, 'Delivery "%s" does not exist.'],
   CLARION_ERR_DELIVERY_NOT_FINISHED: [409, 'Delivery "%s" is still %s; only a finished delivery can be re-sent.'],
   CLARION_ERR_DELIVERY_TARGET_DISABLED: [409, 'Hook "%s" is disabled; enable it before re-sending its deliveries.'],
+  CLARION_ERR_DELIVERY_RANGE_INVALID: [400, '"until" (%s) must be later than "since" (%s).'],
+  CLARION_ERR_DELIVERY_STATS_TOO_MANY_BUCKETS: [
+    400,
+    'From %s to %s by %s makes %s buckets, more than the %s a chart may have; choose a longer bucket or a shorter range.',
+  ],
   // Catalog
   CLARION_ERR_CATALOG_TYPE_NOT_FOUND: [404, 'Event type "%s" is not in the catalog.'],
   CLARION_ERR_CATALOG_GROUP_NOT_FOUND: [404, 'Event group "%s" is not in the catalog.'],

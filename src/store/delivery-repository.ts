@@ -1,21 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { AttemptsTable, Database, DeliveryStatus } from './schema.ts';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { AttemptsTable, Database } from './schema.ts';
 import type { DeliveryRow } from './delivery-queue.ts';
+import { deliveryMatches, type DeliveryFilter } from './delivery-filter.ts';
+import { deliveryStats, type StatsBucket, type StatsRange } from './delivery-stats.ts';
 import { fetchPage, type Page, type PageRequest } from './page.ts';
 
 export type AttemptRow = Selectable<AttemptsTable>;
-
-export interface DeliveryFilter {
-  organizationId?: string | undefined;
-  eventId?: string | undefined;
-  hookId?: string | undefined;
-  status?: DeliveryStatus | undefined;
-  channel?: string | undefined;
-  /** Created at or after (epoch ms). */
-  since?: number | undefined;
-  /** Created before (epoch ms). */
-  until?: number | undefined;
-}
+export type { DeliveryFilter } from './delivery-filter.ts';
 
 /** Reading the delivery log and re-sending deliveries. */
 export class DeliveryRepository {
@@ -26,14 +17,13 @@ export class DeliveryRepository {
     const query = this.db
       .selectFrom('deliveries')
       .selectAll()
-      .$if(filter.organizationId !== undefined, (qb) => qb.where('organization_id', '=', filter.organizationId!))
-      .$if(filter.eventId !== undefined, (qb) => qb.where('event_id', '=', filter.eventId!))
-      .$if(filter.hookId !== undefined, (qb) => qb.where('hook_id', '=', filter.hookId!))
-      .$if(filter.status !== undefined, (qb) => qb.where('status', '=', filter.status!))
-      .$if(filter.channel !== undefined, (qb) => qb.where('channel', '=', filter.channel!))
-      .$if(filter.since !== undefined, (qb) => qb.where('created_at', '>=', filter.since!))
-      .$if(filter.until !== undefined, (qb) => qb.where('created_at', '<', filter.until!));
+      .where((eb) => deliveryMatches(eb, filter));
     return fetchPage(query, page, { column: 'id', direction: 'desc', keyOf: (row) => row.id });
+  }
+
+  /** Deliveries by outcome and attempt durations, bucket by bucket over the range (delivery-stats.ts). */
+  stats(filter: Omit<DeliveryFilter, 'since' | 'until'>, range: StatsRange): Promise<StatsBucket[]> {
+    return deliveryStats(this.db, filter, range);
   }
 
   /** Every delivery an event produced, in the order routing created them. */
@@ -68,6 +58,43 @@ export class DeliveryRepository {
       .where('status', 'in', ['sent', 'failed', 'gone', 'cancelled'])
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * Re-queues every `failed` delivery of an organization matching the filter (its status is
+   * `failed` whatever the filter says), except those of a hook that is disabled or deleted:
+   * they are counted as `skipped` and left as they are.
+   */
+  async requeueAllFailed(
+    filter: DeliveryFilter & { organizationId: string },
+    now: number,
+  ): Promise<{ requeued: number; skipped: number }> {
+    const failed = { ...filter, status: 'failed' as const };
+    // A member's delivery has no hook; a hook's may go out only while the hook is enabled.
+    const sendable = (eb: ExpressionBuilder<Database, 'deliveries'>) =>
+      eb.or([
+        eb('deliveries.hook_id', 'is', null),
+        eb(
+          'deliveries.hook_id',
+          'in',
+          eb
+            .selectFrom('hooks')
+            .select('hooks.id')
+            .where('hooks.organization_id', '=', filter.organizationId)
+            .where('hooks.enabled', '=', 1),
+        ),
+      ]);
+    const skipped = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where((eb) => eb.and([deliveryMatches(eb, failed), eb.not(sendable(eb))]))
+      .executeTakeFirstOrThrow();
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, finished_at: null })
+      .where((eb) => eb.and([deliveryMatches(eb, failed), sendable(eb)]))
+      .executeTakeFirst();
+    return { requeued: Number(result.numUpdatedRows), skipped: Number(skipped.count) };
   }
 
   /** Re-queues every `failed` delivery of a hook created since `since`; returns the count. */

@@ -121,6 +121,8 @@ const TABLE: Readonly<Record<string, Row>> = {
   'POST /v1/deliveries/{id}/retry': PLATFORM_ONLY,
   'GET /v1/organizations/{org}/deliveries': MEMBERS_NOT_FINANCE,
   'GET /v1/organizations/{org}/deliveries/{id}': MEMBERS_NOT_FINANCE,
+  'GET /v1/organizations/{org}/deliveries/stats': MEMBERS_NOT_FINANCE,
+  'POST /v1/organizations/{org}/deliveries/retry': OWNERS_ADMINS,
   'POST /v1/organizations/{org}/deliveries/{id}/retry': OWNERS_ADMINS,
 };
 
@@ -151,6 +153,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /v1/organizations/{org}/members/{user}/applications/{app}/preferences/{type}/{channel}': { enabled: true },
   'PATCH /v1/organizations/{org}/members/{user}': { name: 'Renamed' },
   'POST /v1/users/{user}/tokens': { name: 'table' },
+  'POST /v1/organizations/{org}/deliveries/retry': { since: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z' },
 };
 
 for (const kind of STORE_KINDS) {

@@ -3,6 +3,9 @@ import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Shell } from './components/shell.tsx';
 import { loadSession, SessionContext, type Session } from './lib/session.ts';
 import { AccountNotificationsPage } from './pages/account-notifications.tsx';
+import { DeliveryDetailPage } from './pages/delivery-detail.tsx';
+import { DeliveryLogPage } from './pages/delivery-log.tsx';
+import { EventWhyPage } from './pages/event-why.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
@@ -16,6 +19,9 @@ function SignedIn() {
         <Route path="/organizations" component={HomePage} />
         <Route path="/organizations/:org" component={AccountNotificationsPage} />
         <Route path="/organizations/:org/notifications" component={AccountNotificationsPage} />
+        <Route path="/organizations/:org/deliveries" component={DeliveryLogPage} />
+        <Route path="/organizations/:org/deliveries/:id" component={DeliveryDetailPage} />
+        <Route path="/organizations/:org/events/:id" component={EventWhyPage} />
         <Route default component={NotFoundPage} />
       </Router>
     </Shell>

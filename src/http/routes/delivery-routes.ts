@@ -5,15 +5,7 @@ import type { DeliveryRow } from '../../store/delivery-queue.ts';
 import type { AttemptRow } from '../../store/delivery-repository.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
-
-const Status = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('sending'),
-  Type.Literal('sent'),
-  Type.Literal('failed'),
-  Type.Literal('gone'),
-  Type.Literal('cancelled'),
-]);
+import { deliveryFilter, DeliveryFilters, DeliverySelectors, DeliveryStatus as Status } from './delivery-filters.ts';
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const Delivery = Type.Object({
   id: Type.String(),
@@ -45,21 +37,17 @@ const Attempt = Type.Object({
   error: NullableString,
 });
 const DeliveryWithAttempts = Type.Intersect([Delivery, Type.Object({ attempts_log: Type.Array(Attempt) })]);
-/** Filters of the delivery log, the same for the platform's and an organization's listing. */
-const DeliveryFilters = {
-  event: Type.Optional(Type.String({ description: 'Event id' })),
-  hook: Type.Optional(Type.String()),
-  status: Type.Optional(Status),
-  channel: Type.Optional(Type.String()),
-  since: Type.Optional(Timestamp),
-  until: Type.Optional(Timestamp),
-};
 const DeliveryQuery = Type.Intersect([
   PageQuery,
   Type.Object({ organization: Type.Optional(Type.String()), ...DeliveryFilters }),
 ]);
 const OrgDeliveryQuery = Type.Intersect([PageQuery, Type.Object(DeliveryFilters)]);
 const DeliveryParams = Type.Object({ id: Type.String() });
+/** A bulk re-send: the failed deliveries created in [since, until) that the selectors match. */
+const RetryFailedBody = Type.Object(
+  { since: Timestamp, until: Timestamp, ...DeliverySelectors },
+  { additionalProperties: false },
+);
 
 export function serializeDelivery(row: DeliveryRow) {
   return {
@@ -111,18 +99,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   type Filter = Static<typeof OrgDeliveryQuery> & { organization?: string | undefined };
 
   async function list(query: Filter) {
-    const page = await store.deliveries.list(
-      {
-        organizationId: query.organization,
-        eventId: query.event,
-        hookId: query.hook,
-        status: query.status,
-        channel: query.channel,
-        since: query.since === undefined ? undefined : Date.parse(query.since),
-        until: query.until === undefined ? undefined : Date.parse(query.until),
-      },
-      pageRequest(query),
-    );
+    const page = await store.deliveries.list(deliveryFilter(query, query.organization), pageRequest(query));
     return { data: page.data.map(serializeDelivery), next_cursor: page.next_cursor };
   }
 
@@ -222,6 +199,37 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       },
     },
     async (request, reply) => reply.status(202).send(await retry(await requireDelivery(request.params.id, undefined))),
+  );
+
+  app.post(
+    '/v1/organizations/:org/deliveries/retry',
+    {
+      config: { access: 'deliveries.write' },
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Re-send every failed delivery of the organization created in a time range',
+        description:
+          'The failed deliveries created in [since, until) that the optional selectors match are re-sent with a fresh schedule of attempts; those of a disabled or deleted hook are left as they are and counted as skipped.',
+        params: OrgParams,
+        body: RetryFailedBody,
+        response: {
+          202: Type.Object({ requeued: Type.Integer(), skipped: Type.Integer() }),
+          400: ErrorBody,
+          404: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { org } = request.params;
+      await requireOrganization(store, org);
+      const filter = deliveryFilter(request.body, org);
+      if (filter.until! <= filter.since!) {
+        throw new ClarionError('CLARION_ERR_DELIVERY_RANGE_INVALID', request.body.until, request.body.since);
+      }
+      const answer = await store.deliveries.requeueAllFailed({ ...filter, organizationId: org }, clock.now());
+      if (answer.requeued > 0) onDeliveriesQueued();
+      return reply.status(202).send(answer);
+    },
   );
 
   app.post(
