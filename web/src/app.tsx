@@ -3,6 +3,9 @@ import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Shell } from './components/shell.tsx';
 import { loadSession, SessionContext, type Session } from './lib/session.ts';
 import { AccountNotificationsPage } from './pages/account-notifications.tsx';
+import { ApplicationNotificationsPage } from './pages/application-notifications.tsx';
+import { ApplicationsPage } from './pages/applications.tsx';
+import { FinancePage } from './pages/finance.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
@@ -16,6 +19,9 @@ function SignedIn() {
         <Route path="/organizations" component={HomePage} />
         <Route path="/organizations/:org" component={AccountNotificationsPage} />
         <Route path="/organizations/:org/notifications" component={AccountNotificationsPage} />
+        <Route path="/organizations/:org/applications" component={ApplicationsPage} />
+        <Route path="/organizations/:org/applications/:app/notifications" component={ApplicationNotificationsPage} />
+        <Route path="/organizations/:org/finance" component={FinancePage} />
         <Route default component={NotFoundPage} />
       </Router>
     </Shell>
