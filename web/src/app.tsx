@@ -4,6 +4,7 @@ import { Shell } from './components/shell.tsx';
 import { loadSession, SessionContext, type Session } from './lib/session.ts';
 import { AccountNotificationsPage } from './pages/account-notifications.tsx';
 import { HomePage } from './pages/home.tsx';
+import { HooksPage } from './pages/hooks.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 
@@ -16,6 +17,7 @@ function SignedIn() {
         <Route path="/organizations" component={HomePage} />
         <Route path="/organizations/:org" component={AccountNotificationsPage} />
         <Route path="/organizations/:org/notifications" component={AccountNotificationsPage} />
+        <Route path="/organizations/:org/hooks" component={HooksPage} />
         <Route default component={NotFoundPage} />
       </Router>
     </Shell>
