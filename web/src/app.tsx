@@ -7,6 +7,7 @@ import { ApplicationNotificationsPage } from './pages/application-notifications.
 import { ApplicationsPage } from './pages/applications.tsx';
 import { FinancePage } from './pages/finance.tsx';
 import { HomePage } from './pages/home.tsx';
+import { HooksPage } from './pages/hooks.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 
@@ -22,6 +23,7 @@ function SignedIn() {
         <Route path="/organizations/:org/applications" component={ApplicationsPage} />
         <Route path="/organizations/:org/applications/:app/notifications" component={ApplicationNotificationsPage} />
         <Route path="/organizations/:org/finance" component={FinancePage} />
+        <Route path="/organizations/:org/hooks" component={HooksPage} />
         <Route default component={NotFoundPage} />
       </Router>
     </Shell>
