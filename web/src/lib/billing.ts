@@ -1,3 +1,5 @@
+import { can, rolesWith } from './permissions.ts';
+
 /** `GET /v1/organizations/{org}/billing`: owners and finance members, and whether billing reaches each. */
 export interface Billing {
   readonly organization: string;
@@ -48,13 +50,13 @@ export interface FinanceAbilities {
 
 export function financeAbilities(role: string | null, self: string | null): FinanceAbilities {
   const operator = role === 'operator';
-  const reads = operator || role === 'owner' || role === 'admin' || role === 'finance';
-  const adds = operator || role === 'owner' || role === 'admin';
   return {
-    readRefusal: reads
+    readRefusal: can(role, 'billing.read')
       ? null
-      : `Billing settings are for owners, admins and finance members; your role here is ${role ?? 'unknown'}.`,
-    addRefusal: adds ? null : 'Only owners and admins can add finance members; ask one of the owners below.',
+      : `Billing settings are for ${rolesWith('billing.read')}; your role here is ${role ?? 'unknown'}.`,
+    addRefusal: can(role, 'members.add-finance')
+      ? null
+      : `Only ${rolesWith('members.add-finance')} can add finance members; ask one of the owners below.`,
     switchRefusal(owner) {
       if (operator || role === 'finance') return null;
       if (role === 'owner') {
