@@ -100,15 +100,24 @@ export class HookService {
 
   /**
    * Applies a partial change. Settings must belong to the hook's kind, and a kind cannot change
-   * (delete and re-create instead); changed secrets are sealed, changed URLs checked.
+   * (delete and re-create instead); changed secrets are sealed, changed URLs checked. Written
+   * with a compare-and-set on the settings: a change that raced a secret rotation is applied
+   * again on top of the rotated secrets instead of writing the old ones back.
    */
   async update(
     hook: HookRecord,
     changes: Partial<HookInput> & HookSettingsChanges & { kind?: string | undefined },
   ): Promise<HookRecord> {
-    const updated = await this.prepareUpdate(hook, changes);
-    await this.deps.store.hooks.replace(updated);
-    return updated;
+    let current = hook;
+    for (let round = 0; round < 5; round++) {
+      const updated = await this.prepareUpdate(current, changes);
+      if (await this.deps.store.hooks.replaceIf(updated, current.settings)) return updated;
+      const reread = await this.deps.store.hooks.get(hook.organization_id, hook.id);
+      if (!reread) throw new ClarionError('CLARION_ERR_HOOK_NOT_FOUND', hook.id, hook.organization_id);
+      current = reread;
+    }
+    // Five lost races in a row: something rewrites the hook continuously; let the caller retry.
+    throw new Error(`could not update hook ${hook.id}: it kept changing`);
   }
 
   /** `update` without the write: the changed hook, checked and sealed. */

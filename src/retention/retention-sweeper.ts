@@ -22,7 +22,7 @@ export class RetentionSweeper {
     const cutoff = clock.now() - retentionDays * DAY_MS;
     try {
       const removed = await store.retention.purgeBefore(cutoff);
-      if (removed.events + removed.deliveries + removed.attempts > 0) {
+      if (Object.values(removed).some((count) => count > 0)) {
         logger.info({ ...removed, retentionDays }, 'removed data past the retention window');
       }
     } catch (error) {

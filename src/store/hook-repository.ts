@@ -101,6 +101,23 @@ export class HookRepository {
   }
 
   /**
+   * `replace`, only if the stored settings are still exactly `expectedSettings` (compare-and-set,
+   * as `replaceSettingsIf`); says whether it did. An edit that raced a secret rotation must not
+   * write back the secrets it read before the rotation.
+   */
+  async replaceIf(hook: HookRecord, expectedSettings: Record<string, unknown>): Promise<boolean> {
+    const { id, organization_id: organizationId, ...rest } = encodeHook(hook);
+    const result = await this.db
+      .updateTable('hooks')
+      .set(rest)
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('settings', '=', JSON.stringify(expectedSettings))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
    * Replaces a hook's settings only if they are still exactly `expected` (compare-and-set), and
    * says whether it did. Sealed values carry a random IV, so equal text means nothing changed
    * them meanwhile: two concurrent secret rotations cannot both win and lose one's new secret.

@@ -10,6 +10,7 @@ export interface PurgeResult {
   events: number;
   traces: number;
   inbox: number;
+  targetHealth: number;
 }
 
 /**
@@ -30,7 +31,7 @@ export class RetentionRepository {
   ) {}
 
   async purgeBefore(cutoff: number): Promise<PurgeResult> {
-    const result: PurgeResult = { attempts: 0, deliveries: 0, events: 0, traces: 0, inbox: 0 };
+    const result: PurgeResult = { attempts: 0, deliveries: 0, events: 0, traces: 0, inbox: 0, targetHealth: 0 };
     result.attempts = await this.repeat(async () => {
       const ids = this.db.selectFrom('attempts').select('id').where('started_at', '<', cutoff).limit(this.batchSize);
       return Number((await this.db.deleteFrom('attempts').where('id', 'in', ids).executeTakeFirst()).numDeletedRows);
@@ -91,6 +92,19 @@ export class RetentionRepository {
         .limit(this.batchSize);
       return Number(
         (await this.db.deleteFrom('routing_traces').where('event_seq', 'in', seqs).executeTakeFirst()).numDeletedRows,
+      );
+    });
+    // A failing target's row is touched by every attempt and probe; one untouched for the whole
+    // window belongs to a target nobody sends to any more (a deleted hook, a removed device).
+    result.targetHealth = await this.repeat(async () => {
+      const targets = this.db
+        .selectFrom('target_health')
+        .select('target')
+        .where('updated_at', '<', cutoff)
+        .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<', cutoff)]))
+        .limit(this.batchSize);
+      return Number(
+        (await this.db.deleteFrom('target_health').where('target', 'in', targets).executeTakeFirst()).numDeletedRows,
       );
     });
     return result;

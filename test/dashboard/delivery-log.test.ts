@@ -188,7 +188,7 @@ describe('dashboard: the delivery log and why', () => {
     const errors = collectPageErrors(page);
     await page.goto(`/organizations/acme/deliveries${everything}`);
     await row(page, 'a').waitFor();
-    assert.equal(await row(page, 'a').locator('.outcome').textContent(), 'Failed');
+    assert.equal(await row(page, 'a').locator('.state').textContent(), 'Failed');
     await row(page, 'a').getByRole('link').click();
     await page.waitForURL(`**/organizations/acme/deliveries/${deliveries.a}?back=*`);
 
@@ -227,7 +227,7 @@ describe('dashboard: the delivery log and why', () => {
     await page.getByRole('button', { name: 'Re-send' }).click();
     await page.locator('.status-ok', { hasText: 'Re-sent' }).waitFor();
     // The page watches the delivery until it is sent.
-    await page.locator('h1 .outcome', { hasText: 'Sent' }).waitFor();
+    await page.locator('h1 .state', { hasText: 'Sent' }).waitFor();
     assert.equal(await attempts.count(), 11);
     assert.equal(await attempts.last().getAttribute('data-outcome'), 'sent');
     assert.equal(requestsFor('a').length, sentBefore + 1);
@@ -237,7 +237,7 @@ describe('dashboard: the delivery log and why', () => {
     // Back to the log, in the same filtered view.
     await page.getByRole('link', { name: '← Delivery log' }).click();
     await page.waitForURL(`**/organizations/acme/deliveries${everything.replace(/:/g, '%3A')}`);
-    await row(page, 'a').locator('.outcome', { hasText: 'Sent' }).waitFor();
+    await row(page, 'a').locator('.state', { hasText: 'Sent' }).waitFor();
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -299,8 +299,8 @@ describe('dashboard: the delivery log and why', () => {
     const stateOfA = (await delivery(deliveries.a)).status;
 
     await page.getByRole('button', { name: 'Re-send all failed in this range…' }).click();
-    const confirm = page.getByRole('group', { name: 'Confirm re-sending' });
-    await confirm.getByText('Re-send the 2 failed deliveries').waitFor();
+    const confirm = page.getByRole('dialog', { name: 'Re-send 2 failed deliveries?' });
+    await confirm.getByText(/The 2 failed deliveries created between/).waitFor();
     await confirm.getByRole('button', { name: 'Re-send 2' }).click();
     await page.locator('.status-ok', { hasText: '2 failed deliveries re-queued.' }).waitFor();
 
@@ -318,7 +318,7 @@ describe('dashboard: the delivery log and why', () => {
     assert.equal((await delivery(deliveries.a)).status, stateOfA);
     // The page shows the new state once it has reloaded.
     await row(page, 'b')
-      .locator('.outcome', { hasText: /Sent|Retrying|Queued/ })
+      .locator('.state', { hasText: /Sent|Retrying|Queued/ })
       .waitFor();
     assert.deepEqual(errors, []);
     await page.close();

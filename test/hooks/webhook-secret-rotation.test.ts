@@ -1,6 +1,7 @@
 // Rotating a webhook's signing secret: the new secret is answered once; the previous one keeps
 // signing beside it (two signatures in webhook-signature) until the overlap ends on the injected
 // clock, then only the new one signs. Secrets stay redacted in answers, logs and attempt rows.
+import { Catalog } from '../../src/catalog/catalog.ts';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -228,6 +229,28 @@ for (const kind of STORE_KINDS) {
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.equal(refused.body.code, 'CLARION_ERR_HOOK_SECRET_LIMIT');
       assert.equal((await rotate({ overlap_seconds: 0 })).status, 200, 'an overlap of 0 always works');
+    });
+
+    it('keeps a rotated secret when an edit read the hook before the rotation', async () => {
+      // The race made deterministic: an edit that read the hook, then the API rotated its secret.
+      const stale = await t.clarion.store.hooks.get('acme', hookId);
+      const rotated = await rotate({ overlap_seconds: 0 });
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      const service = new HookService({
+        store: t.clarion.store,
+        clock,
+        codec: new HookSettingsCodec(new SecretBox(t.clarion.config.secretKey!)),
+        // The built-in catalog checks the (unchanged) filter; a rename resolves no URL.
+        catalog: new Catalog(),
+        resolver: undefined as never,
+        allowPrivateTargets: true,
+      });
+      const edited = await service.update(stale!, { name: 'renamed during a rotation' });
+      assert.equal(edited.name, 'renamed during a rotation');
+      const read = await t.json('GET', `${ORG}/hooks/${hookId}`);
+      assert.equal(read.body.name, 'renamed during a rotation');
+      const request = await deliverEvent('after-edit-race');
+      assert.ok(signedWith(rotated.body.secret, request), 'the rotated secret still signs');
     });
 
     it('never writes a secret to the logs or to delivery and attempt rows', async () => {

@@ -205,8 +205,22 @@ for (const kind of STORE_KINDS) {
           now,
         },
       ]);
+      // The breaker's row of a target untouched for the whole window goes; a fresh one stays.
+      const health = { consecutive_failures: 5, failing_since: now, paused_until: null, pause_ms: 30_000 };
+      await store.db
+        .insertInto('target_health')
+        .values([
+          { target: 'hook:deleted-long-ago', ...health, updated_at: now },
+          { target: 'hook:failing-now', ...health, updated_at: now + 5 },
+        ])
+        .execute();
       const removed = await store.retention.purgeBefore(now + 1);
-      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1, traces: 0, inbox: 0 });
+      assert.deepEqual(removed, { attempts: 1, deliveries: 1, events: 1, traces: 0, inbox: 0, targetHealth: 1 });
+      const kept = await store.db.selectFrom('target_health').select('target').execute();
+      assert.deepEqual(
+        kept.map((row) => row.target),
+        ['hook:failing-now'],
+      );
       assert.ok((await store.retention.purgedThrough()) > 0, 'the purge raised the watermark');
       const events = await store.db.selectFrom('events').select('id').execute();
       assert.deepEqual(
@@ -220,6 +234,7 @@ for (const kind of STORE_KINDS) {
         events: 0,
         traces: 0,
         inbox: 0,
+        targetHealth: 0,
       });
     });
 

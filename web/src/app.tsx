@@ -3,10 +3,14 @@ import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Shell } from './components/shell.tsx';
 import { loadSession, SessionContext, type Session } from './lib/session.ts';
 import { AccountNotificationsPage } from './pages/account-notifications.tsx';
+import { ApplicationNotificationsPage } from './pages/application-notifications.tsx';
+import { ApplicationsPage } from './pages/applications.tsx';
+import { FinancePage } from './pages/finance.tsx';
 import { DeliveryDetailPage } from './pages/delivery-detail.tsx';
 import { DeliveryLogPage } from './pages/delivery-log.tsx';
 import { EventWhyPage } from './pages/event-why.tsx';
 import { HomePage } from './pages/home.tsx';
+import { HooksPage } from './pages/hooks.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 
@@ -19,6 +23,10 @@ function SignedIn() {
         <Route path="/organizations" component={HomePage} />
         <Route path="/organizations/:org" component={AccountNotificationsPage} />
         <Route path="/organizations/:org/notifications" component={AccountNotificationsPage} />
+        <Route path="/organizations/:org/applications" component={ApplicationsPage} />
+        <Route path="/organizations/:org/applications/:app/notifications" component={ApplicationNotificationsPage} />
+        <Route path="/organizations/:org/finance" component={FinancePage} />
+        <Route path="/organizations/:org/hooks" component={HooksPage} />
         <Route path="/organizations/:org/deliveries" component={DeliveryLogPage} />
         <Route path="/organizations/:org/deliveries/:id" component={DeliveryDetailPage} />
         <Route path="/organizations/:org/events/:id" component={EventWhyPage} />

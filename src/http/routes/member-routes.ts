@@ -65,8 +65,8 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       const { org } = request.params;
       await requireOrganization(store, org);
       // Owners and admins may add finance members by e-mail; other roles are the platform's call.
-      let existingUser: { id: string; name: string | null } | undefined;
-      if (request.principal.kind === 'member') {
+      const byMember = request.principal.kind === 'member';
+      if (byMember) {
         if (request.body.role !== 'finance') {
           throw new ClarionError('CLARION_ERR_FORBIDDEN_MEMBER_ROLE', request.body.role);
         }
@@ -77,14 +77,17 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
             'Members add a finance member by e-mail address only; leave "user_id" out.',
           );
         }
-        existingUser = await store.members.userByEmail(request.body.email);
       }
+      // Named by e-mail alone (always by a member, by the platform when it leaves the id out):
+      // the person may already be a user elsewhere, and stays one user.
+      const existingUser =
+        request.body.user_id === undefined ? await store.members.userByEmail(request.body.email) : undefined;
       const now = clock.now();
       const row: MemberRow = {
         organization_id: org,
         user_id: existingUser?.id ?? request.body.user_id ?? newId('usr'),
         email: request.body.email,
-        name: existingUser ? existingUser.name : (request.body.name ?? null),
+        name: existingUser && byMember ? existingUser.name : (request.body.name ?? existingUser?.name ?? null),
         role: request.body.role,
         billing_opt_out: false,
         created_at: now,

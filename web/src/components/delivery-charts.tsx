@@ -92,7 +92,7 @@ export function DeliveryCharts({ stats }: { stats: DeliveryStats }) {
             <span data-total>{total}</span> {total === 1 ? 'delivery' : 'deliveries'}:
           </span>
           {OUTCOMES.filter((outcome) => stats.totals[outcome] > 0).map((outcome) => (
-            <span key={outcome} class={`summary-item outcome-${outcome}`} data-outcome={outcome}>
+            <span key={outcome} class={`summary-item state-${outcome}`} data-outcome={outcome}>
               {stats.totals[outcome]} {OUTCOME_LABELS[outcome].toLowerCase()}
             </span>
           ))}

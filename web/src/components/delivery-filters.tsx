@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { CHANNELS, type Hook } from '../lib/deliveries.ts';
+import { CHANNELS } from '../lib/deliveries.ts';
+import type { Hook } from '../lib/hooks.ts';
 import { fromLocalInput, toLocalInput } from '../lib/format.ts';
 import { RANGE_PRESETS, type LogFilters } from '../lib/log-filters.ts';
 

@@ -4,7 +4,7 @@ import { OUTCOME_LABELS, outcomeOf, type Delivery } from '../lib/deliveries.ts';
 export function DeliveryStatusBadge({ delivery }: { delivery: Pick<Delivery, 'status' | 'attempts'> }) {
   const outcome = outcomeOf(delivery);
   return (
-    <span class={`outcome outcome-${outcome}`} data-status={delivery.status}>
+    <span class={`state state-${outcome}`} data-status={delivery.status}>
       {OUTCOME_LABELS[outcome]}
     </span>
   );

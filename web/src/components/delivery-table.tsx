@@ -1,5 +1,6 @@
 import { enc } from '../lib/api.ts';
-import { channelLabel, type Delivery, type Hook } from '../lib/deliveries.ts';
+import { channelLabel, type Delivery } from '../lib/deliveries.ts';
+import type { Hook } from '../lib/hooks.ts';
 import { formatTime } from '../lib/format.ts';
 import { DeliveryStatusBadge } from './delivery-status.tsx';
 

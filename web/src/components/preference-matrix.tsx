@@ -47,7 +47,8 @@ function grouped(rows: MatrixRow[], groups: Group[]): { group: Group; rows: Matr
  * A member's matrix of event types x personal channels. Each cell is a switch: a click (or
  * Space / Enter) saves it at once and the answer, the whole matrix, is what is shown next. A
  * cell nobody set shows its default, dimmed; on an application's page a cell set for the
- * application is marked as overriding the account.
+ * application is marked as overriding the account, with a way back to the account setting, and
+ * an inherited one says whether it comes from the account or the default.
  */
 export function PreferenceMatrix({
   matrix,
@@ -65,23 +66,48 @@ export function PreferenceMatrix({
   const [saving, setSaving] = useState<string | null>(null);
   const onApplication = matrix.application !== null;
 
-  const toggle = async (row: MatrixRow, channel: PersonalChannel) => {
-    const key = `${row.event_type}/${channel}`;
-    const enabled = !row.channels[channel].enabled;
-    setSaving(key);
+  /** Sends one cell's change; the answer (the whole matrix) replaces what is shown. */
+  const save = async (
+    row: MatrixRow,
+    channel: PersonalChannel,
+    method: 'PUT' | 'DELETE',
+    body: { enabled: boolean } | undefined,
+    saidOf: (label: string, cell: Cell) => string,
+  ) => {
+    setSaving(`${row.event_type}/${channel}`);
     try {
-      const answer = await api<Matrix>('PUT', `${basePath}/${encodeURIComponent(row.event_type)}/${channel}`, {
-        enabled,
-      });
+      const path = `${basePath}/${encodeURIComponent(row.event_type)}/${channel}`;
+      const answer = await api<Matrix>(method, path, body);
       onChange(answer);
       const label = PERSONAL_CHANNELS.find((c) => c.id === channel)!.label;
-      setStatus({ message: `Saved: ${label} for ${row.event_type} is ${enabled ? 'on' : 'off'}.`, tone: 'ok' });
+      const cell = answer.data.find((r) => r.event_type === row.event_type)?.channels[channel] ?? row.channels[channel];
+      setStatus({ message: `Saved: ${saidOf(label, cell)}.`, tone: 'ok' });
     } catch (error) {
       setStatus({ message: `Not saved: ${(error as Error).message}`, tone: 'error' });
     } finally {
       setSaving(null);
     }
   };
+
+  const toggle = (row: MatrixRow, channel: PersonalChannel) =>
+    save(
+      row,
+      channel,
+      'PUT',
+      { enabled: !row.channels[channel].enabled },
+      (label, cell) => `${label} for ${row.event_type} is ${cell.enabled ? 'on' : 'off'}`,
+    );
+
+  /** Clears an application's cell: it follows the account setting (or the default) again. */
+  const revert = (row: MatrixRow, channel: PersonalChannel) =>
+    save(
+      row,
+      channel,
+      'DELETE',
+      undefined,
+      (label, cell) =>
+        `${label} for ${row.event_type} follows the account again (${cell.enabled ? 'on' : 'off'}, ${SOURCE_WORDS[cell.source]})`,
+    );
 
   return (
     <div class="matrix">
@@ -115,6 +141,7 @@ export function PreferenceMatrix({
                 {PERSONAL_CHANNELS.map(({ id, label }) => {
                   const cell = row.channels[id];
                   const overrides = onApplication && cell.source === 'application';
+                  const busy = saving === `${row.event_type}/${id}`;
                   return (
                     <td key={id}>
                       <button
@@ -123,15 +150,30 @@ export function PreferenceMatrix({
                         aria-checked={cell.enabled}
                         class={`cell cell-${cell.enabled ? 'on' : 'off'} source-${cell.source}${overrides ? ' overrides' : ''}`}
                         data-channel={id}
-                        disabled={!row.receivable || saving === `${row.event_type}/${id}`}
+                        disabled={!row.receivable || busy}
                         title={`${label} for ${row.event_type}: ${cell.enabled ? 'on' : 'off'} (${SOURCE_WORDS[cell.source]})`}
-                        aria-label={`${label} for ${row.event_type}`}
+                        // On an application's page the name also says where the value comes from.
+                        aria-label={`${label} for ${row.event_type}${onApplication ? ` (${SOURCE_WORDS[cell.source]})` : ''}`}
                         onClick={() => void toggle(row, id)}
                       >
                         <ChannelIcon channel={id} />
                         {cell.source === 'default' && <span class="badge">default</span>}
+                        {onApplication && cell.source === 'account' && <span class="badge">account</span>}
                         {overrides && <span class="badge">override</span>}
                       </button>
+                      {overrides && (
+                        <button
+                          type="button"
+                          class="link revert"
+                          data-revert={id}
+                          disabled={busy}
+                          aria-label={`${label} for ${row.event_type}: back to the account setting`}
+                          title="Back to the account setting"
+                          onClick={() => void revert(row, id)}
+                        >
+                          use account
+                        </button>
+                      )}
                     </td>
                   );
                 })}

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../lib/api.ts';
 import { formatTime } from '../lib/format.ts';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 import { StatusLine } from './status.tsx';
 
 /**
@@ -27,9 +28,12 @@ export function RetryFailed({
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<{ message: string; tone: 'ok' | 'error' } | null>(null);
+  const deliveries = (n: number) => `${n} failed ${n === 1 ? 'delivery' : 'deliveries'}`;
 
   const resend = async () => {
+    setAsking(false);
     setBusy(true);
+    setStatus({ message: 'Re-sending…', tone: 'ok' });
     try {
       const body = Object.fromEntries(
         Object.entries({ ...selectors, since, until }).filter(([, v]) => v !== undefined),
@@ -39,13 +43,11 @@ export function RetryFailed({
         `/v1/organizations/${enc(org)}/deliveries/retry`,
         body,
       );
-      const sent = `${answer.requeued} failed ${answer.requeued === 1 ? 'delivery' : 'deliveries'} re-queued.`;
       const left =
         answer.skipped === 0
           ? ''
           : ` ${answer.skipped} left as they are: their hook is disabled or deleted (enable it, then re-send).`;
-      setStatus({ message: sent + left, tone: 'ok' });
-      setAsking(false);
+      setStatus({ message: `${deliveries(answer.requeued)} re-queued.${left}`, tone: 'ok' });
       onDone();
     } catch (error) {
       setStatus({ message: `Not re-sent: ${(error as Error).message}`, tone: 'error' });
@@ -56,32 +58,29 @@ export function RetryFailed({
 
   return (
     <div class="retry-failed">
-      {asking ? (
-        <div class="confirm" role="group" aria-label="Confirm re-sending">
-          <p>
-            Re-send the {failed} failed {failed === 1 ? 'delivery' : 'deliveries'} created between {formatTime(since)}{' '}
-            and {formatTime(until)} that these filters show? Each starts a new schedule of attempts.
-          </p>
-          <button type="button" class="primary" disabled={busy} onClick={() => void resend()}>
-            Re-send {failed}
-          </button>{' '}
-          <button type="button" disabled={busy} onClick={() => setAsking(false)}>
-            Cancel
-          </button>
-        </div>
-      ) : (
-        <button
-          type="button"
-          disabled={failed === 0}
-          title={failed === 0 ? 'No failed delivery in this view' : undefined}
-          onClick={() => {
-            setStatus(null);
-            setAsking(true);
-          }}
-        >
-          Re-send all failed in this range…
-        </button>
-      )}
+      <button
+        type="button"
+        disabled={failed === 0 || busy}
+        title={failed === 0 ? 'No failed delivery in this view' : undefined}
+        onClick={() => {
+          setStatus(null);
+          setAsking(true);
+        }}
+      >
+        Re-send all failed in this range…
+      </button>
+      <ConfirmDialog
+        open={asking}
+        title={`Re-send ${deliveries(failed)}?`}
+        confirmLabel={`Re-send ${failed}`}
+        onConfirm={() => void resend()}
+        onCancel={() => setAsking(false)}
+      >
+        <p>
+          The {deliveries(failed)} created between {formatTime(since)} and {formatTime(until)} that these filters show
+          are sent again, each with a new schedule of attempts. Deliveries of a disabled hook stay as they are.
+        </p>
+      </ConfirmDialog>
       <StatusLine message={status?.message ?? null} tone={status?.tone ?? 'ok'} />
     </div>
   );

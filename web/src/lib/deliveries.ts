@@ -78,11 +78,17 @@ export interface DeliveryStats {
   readonly data: StatsBucket[];
 }
 
-export interface Hook {
-  readonly id: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly enabled: boolean;
+/**
+ * Who reads the delivery log and "why" about everyone, and who re-sends: the API's `events.read`
+ * and `deliveries.write` (src/access/permissions.ts). The pages only hide what the API would
+ * refuse; the API decides.
+ */
+export function readsDeliveries(role: string | null): boolean {
+  return role === 'operator' || role === 'owner' || role === 'admin' || role === 'developer';
+}
+
+export function resendsDeliveries(role: string | null): boolean {
+  return role === 'operator' || role === 'owner' || role === 'admin';
 }
 
 /** The delivery channels, by `channel` name, with what the pages call them. */

@@ -5,10 +5,12 @@ import { recipientOf } from '../components/delivery-table.tsx';
 import { EventFacts, type EventRecord } from '../components/event-facts.tsx';
 import { Loading, StatusLine } from '../components/status.tsx';
 import { api, enc } from '../lib/api.ts';
-import { canResend, channelLabel, type Delivery, type DeliveryDetail, type Hook } from '../lib/deliveries.ts';
+import { canResend, channelLabel, resendsDeliveries, type Delivery, type DeliveryDetail } from '../lib/deliveries.ts';
+import type { Hook } from '../lib/hooks.ts';
 import { formatDuration, formatTime } from '../lib/format.ts';
 import { roleIn, useSession } from '../lib/session.ts';
 import { useApi } from '../lib/use-api.ts';
+import '../styles/deliveries.css';
 
 /** While a delivery is in the queue the page looks again this often, to show how it ends. */
 const WATCH_MS = 1000;
@@ -65,7 +67,7 @@ export function DeliveryDetailPage() {
   const id = params['id']!;
   const session = useSession();
   const role = roleIn(session, org);
-  const mayResend = role === 'operator' || role === 'owner' || role === 'admin';
+  const mayResend = resendsDeliveries(role);
   const base = `/v1/organizations/${enc(org)}`;
   const delivery = useApi<DeliveryDetail>(`${base}/deliveries/${enc(id)}`);
   const event = useApi<EventRecord>(
@@ -139,7 +141,7 @@ export function DeliveryDetailPage() {
             </dd>
           </dl>
           {mayResend && (
-            <div class="actions">
+            <div class="resend">
               <button
                 type="button"
                 class="primary"

@@ -6,12 +6,16 @@ import { DeliveryTable } from '../components/delivery-table.tsx';
 import { RetryFailed } from '../components/retry-failed.tsx';
 import { Loading } from '../components/status.tsx';
 import { enc, query } from '../lib/api.ts';
-import type { Delivery, DeliveryStats, Hook } from '../lib/deliveries.ts';
+import { readsDeliveries, resendsDeliveries, type Delivery, type DeliveryStats } from '../lib/deliveries.ts';
+import { useAllPages } from '../lib/all-pages.ts';
+import { useApplications } from '../lib/applications.ts';
+import type { Hook } from '../lib/hooks.ts';
 import { formatTime } from '../lib/format.ts';
 import { apiFilterQuery, filtersFromQuery, queryOfFilters, resolveRange, SELECTORS } from '../lib/log-filters.ts';
 import { roleIn, useSession } from '../lib/session.ts';
 import { useApi } from '../lib/use-api.ts';
 import { usePagedApi } from '../lib/use-paged-api.ts';
+import '../styles/deliveries.css';
 
 const PAGE_SIZE = 50;
 
@@ -26,8 +30,8 @@ export function DeliveryLogPage() {
   const location = useLocation();
   const session = useSession();
   const role = roleIn(session, org);
-  const canRead = role === 'operator' || role === 'owner' || role === 'admin' || role === 'developer';
-  const canResend = role === 'operator' || role === 'owner' || role === 'admin';
+  const canRead = readsDeliveries(role);
+  const canResend = resendsDeliveries(role);
 
   const filters = filtersFromQuery(location.query);
   const filtersQuery = queryOfFilters(filters);
@@ -41,10 +45,10 @@ export function DeliveryLogPage() {
   const stats = useApi<DeliveryStats>(
     canRead ? `${base}/deliveries/stats${query({ ...apiQuery, bucket: range.bucket })}` : null,
   );
-  const hooks = useApi<{ data: Hook[] }>(canRead ? `${base}/hooks?limit=200` : null);
-  const applications = useApi<{ data: { id: string; name: string }[] }>(`${base}/applications?limit=200`);
+  const hooks = useAllPages<Hook>(canRead ? `${base}/hooks` : null);
+  const applications = useApplications(org);
   const eventTypes = useApi<{ data: { name: string }[] }>('/v1/event-types');
-  const hooksById = useMemo(() => new Map((hooks.data?.data ?? []).map((hook) => [hook.id, hook])), [hooks.data]);
+  const hooksById = useMemo(() => new Map((hooks.data ?? []).map((hook) => [hook.id, hook])), [hooks.data]);
 
   const reload = () => {
     setRefreshed((n) => n + 1);
@@ -74,7 +78,7 @@ export function DeliveryLogPage() {
       <DeliveryFilters
         filters={filters}
         eventTypes={(eventTypes.data?.data ?? []).map((type) => type.name)}
-        hooks={hooks.data?.data ?? []}
+        hooks={hooks.data ?? []}
         applications={applications.data?.data ?? []}
         onChange={(next) => location.route(`${location.path}${queryOfFilters(next)}`)}
       />

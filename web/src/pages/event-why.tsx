@@ -5,9 +5,12 @@ import { recipientOf } from '../components/delivery-table.tsx';
 import { EventFacts, type EventRecord } from '../components/event-facts.tsx';
 import { Loading } from '../components/status.tsx';
 import { enc, query } from '../lib/api.ts';
-import { channelLabel, type DeliveryStatus, type Hook } from '../lib/deliveries.ts';
+import { channelLabel, readsDeliveries, type DeliveryStatus } from '../lib/deliveries.ts';
+import { useAllPages } from '../lib/all-pages.ts';
+import type { Hook } from '../lib/hooks.ts';
 import { roleIn, useSession } from '../lib/session.ts';
 import { useApi } from '../lib/use-api.ts';
+import '../styles/deliveries.css';
 
 /** One line of GET .../events/{id}/recipients: a delivery made, or a recipient passed over. */
 interface Decision {
@@ -86,14 +89,14 @@ export function EventWhyPage() {
   const id = params['id']!;
   const session = useSession();
   const role = roleIn(session, org);
-  const readsEvents = role === 'operator' || role === 'owner' || role === 'admin' || role === 'developer';
+  const readsEvents = readsDeliveries(role);
   const base = `/v1/organizations/${enc(org)}`;
   const recipients = useApi<Recipients>(
     `${base}/events/${enc(id)}/recipients${query({ include: 'skipped', user: readsEvents ? undefined : 'me' })}`,
   );
   const event = useApi<EventRecord>(readsEvents ? `${base}/events/${enc(id)}` : null);
-  const hooks = useApi<{ data: Hook[] }>(readsEvents ? `${base}/hooks?limit=200` : null);
-  const hooksById = useMemo(() => new Map((hooks.data?.data ?? []).map((hook) => [hook.id, hook])), [hooks.data]);
+  const hooks = useAllPages<Hook>(readsEvents ? `${base}/hooks` : null);
+  const hooksById = useMemo(() => new Map((hooks.data ?? []).map((hook) => [hook.id, hook])), [hooks.data]);
 
   const entries = recipients.data?.data ?? [];
   const delivered = entries.filter((entry) => entry.decision === 'deliver');
