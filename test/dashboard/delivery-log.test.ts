@@ -359,6 +359,24 @@ describe('dashboard: the delivery log and why', () => {
     await page.close();
   });
 
+  it('lets a developer read the log and a delivery, and says who can re-send', async () => {
+    const developer = await browser.newContext(t);
+    const page = await signIn(developer, t, { user: 'dev' }, `/organizations/acme/deliveries${everything}`);
+    const errors = collectPageErrors(page);
+    await row(page, 'c').waitFor();
+    await page
+      .locator('.toolbar .hint-inline', { hasText: 'Only owners and admins can re-send deliveries.' })
+      .waitFor();
+    assert.equal(await page.getByRole('button', { name: /Re-send all failed/ }).count(), 0);
+    await row(page, 'c').getByRole('link').click();
+    const resend = page.getByRole('button', { name: 'Re-send' });
+    await resend.waitFor();
+    assert.equal(await resend.isDisabled(), true);
+    assert.equal(await page.locator('#resend-why').textContent(), 'Only owners and admins can re-send deliveries.');
+    assert.deepEqual(errors, []);
+    await developer.close();
+  });
+
   it('shows a finance member only the entries about them on the why page', async () => {
     const finance = await browser.newContext(t);
     const page = await signIn(finance, t, { user: 'fin' }, '/organizations/acme/events/e1');

@@ -78,19 +78,6 @@ export interface DeliveryStats {
   readonly data: StatsBucket[];
 }
 
-/**
- * Who reads the delivery log and "why" about everyone, and who re-sends: the API's `events.read`
- * and `deliveries.write` (src/access/permissions.ts). The pages only hide what the API would
- * refuse; the API decides.
- */
-export function readsDeliveries(role: string | null): boolean {
-  return role === 'operator' || role === 'owner' || role === 'admin' || role === 'developer';
-}
-
-export function resendsDeliveries(role: string | null): boolean {
-  return role === 'operator' || role === 'owner' || role === 'admin';
-}
-
 /** The delivery channels, by `channel` name, with what the pages call them. */
 export const CHANNELS: readonly { readonly id: string; readonly label: string }[] = [
   { id: 'email', label: 'E-mail' },

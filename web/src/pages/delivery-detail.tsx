@@ -5,9 +5,10 @@ import { recipientOf } from '../components/delivery-table.tsx';
 import { EventFacts, type EventRecord } from '../components/event-facts.tsx';
 import { Loading, StatusLine } from '../components/status.tsx';
 import { api, enc } from '../lib/api.ts';
-import { canResend, channelLabel, resendsDeliveries, type Delivery, type DeliveryDetail } from '../lib/deliveries.ts';
+import { canResend, channelLabel, type Delivery, type DeliveryDetail } from '../lib/deliveries.ts';
 import type { Hook } from '../lib/hooks.ts';
 import { formatDuration, formatTime } from '../lib/format.ts';
+import { can, rolesWith } from '../lib/permissions.ts';
 import { roleIn, useSession } from '../lib/session.ts';
 import { useApi } from '../lib/use-api.ts';
 import '../styles/deliveries.css';
@@ -67,7 +68,7 @@ export function DeliveryDetailPage() {
   const id = params['id']!;
   const session = useSession();
   const role = roleIn(session, org);
-  const mayResend = resendsDeliveries(role);
+  const mayResend = can(role, 'deliveries.write');
   const base = `/v1/organizations/${enc(org)}`;
   const delivery = useApi<DeliveryDetail>(`${base}/deliveries/${enc(id)}`);
   const event = useApi<EventRecord>(
@@ -82,6 +83,12 @@ export function DeliveryDetailPage() {
 
   const current = delivery.data;
   const inQueue = current !== undefined && !canResend(current);
+  // A disabled button says why.
+  const cannotResend = !mayResend
+    ? `Only ${rolesWith('deliveries.write')} can re-send deliveries.`
+    : inQueue
+      ? 'It is still in the queue: it can be re-sent once it has finished.'
+      : null;
   useEffect(() => {
     if (!inQueue) return;
     const timer = setTimeout(() => delivery.reload(), WATCH_MS);
@@ -140,20 +147,23 @@ export function DeliveryDetailPage() {
               <code>{current.id}</code>
             </dd>
           </dl>
-          {mayResend && (
-            <div class="resend">
-              <button
-                type="button"
-                class="primary"
-                disabled={busy || !canResend(current)}
-                title={canResend(current) ? undefined : 'It is still in the queue: wait for it to finish.'}
-                onClick={() => void resend()}
-              >
-                Re-send
-              </button>
-              <StatusLine message={status?.message ?? null} tone={status?.tone ?? 'ok'} />
-            </div>
-          )}
+          <div class="resend">
+            <button
+              type="button"
+              class="primary"
+              disabled={busy || cannotResend !== null}
+              aria-describedby={cannotResend === null ? undefined : 'resend-why'}
+              onClick={() => void resend()}
+            >
+              Re-send
+            </button>
+            {cannotResend !== null && (
+              <span id="resend-why" class="hint-inline">
+                {cannotResend}
+              </span>
+            )}
+            <StatusLine message={status?.message ?? null} tone={status?.tone ?? 'ok'} />
+          </div>
           <h2>Attempts</h2>
           <AttemptsTable delivery={current} />
           <h2>Event</h2>

@@ -6,12 +6,13 @@ import { DeliveryTable } from '../components/delivery-table.tsx';
 import { RetryFailed } from '../components/retry-failed.tsx';
 import { Loading } from '../components/status.tsx';
 import { enc, query } from '../lib/api.ts';
-import { readsDeliveries, resendsDeliveries, type Delivery, type DeliveryStats } from '../lib/deliveries.ts';
+import type { Delivery, DeliveryStats } from '../lib/deliveries.ts';
 import { useAllPages } from '../lib/all-pages.ts';
 import { useApplications } from '../lib/applications.ts';
 import type { Hook } from '../lib/hooks.ts';
 import { formatTime } from '../lib/format.ts';
 import { apiFilterQuery, filtersFromQuery, queryOfFilters, resolveRange, SELECTORS } from '../lib/log-filters.ts';
+import { can, rolesWith } from '../lib/permissions.ts';
 import { roleIn, useSession } from '../lib/session.ts';
 import { useApi } from '../lib/use-api.ts';
 import { usePagedApi } from '../lib/use-paged-api.ts';
@@ -30,8 +31,8 @@ export function DeliveryLogPage() {
   const location = useLocation();
   const session = useSession();
   const role = roleIn(session, org);
-  const canRead = readsDeliveries(role);
-  const canResend = resendsDeliveries(role);
+  const canRead = can(role, 'events.read');
+  const canResend = can(role, 'deliveries.write');
 
   const filters = filtersFromQuery(location.query);
   const filtersQuery = queryOfFilters(filters);
@@ -61,7 +62,7 @@ export function DeliveryLogPage() {
       <main>
         <h1>Delivery log</h1>
         <p class="page-error" role="alert">
-          Your role ({role ?? 'none'}) does not show the delivery log; owners, admins and developers see it.
+          Your role ({role ?? 'none'}) does not show the delivery log; {rolesWith('events.read')} see it.
         </p>
       </main>
     );
@@ -106,6 +107,7 @@ export function DeliveryLogPage() {
             onDone={reload}
           />
         )}
+        {!canResend && <p class="hint-inline">Only {rolesWith('deliveries.write')} can re-send deliveries.</p>}
       </div>
       {stats.data === undefined ? <Loading error={stats.error} /> : <DeliveryCharts stats={stats.data} />}
       <h2>Deliveries</h2>

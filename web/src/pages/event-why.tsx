@@ -5,9 +5,10 @@ import { recipientOf } from '../components/delivery-table.tsx';
 import { EventFacts, type EventRecord } from '../components/event-facts.tsx';
 import { Loading } from '../components/status.tsx';
 import { enc, query } from '../lib/api.ts';
-import { channelLabel, readsDeliveries, type DeliveryStatus } from '../lib/deliveries.ts';
+import { channelLabel, type DeliveryStatus } from '../lib/deliveries.ts';
 import { useAllPages } from '../lib/all-pages.ts';
 import type { Hook } from '../lib/hooks.ts';
+import { can, rolesWith } from '../lib/permissions.ts';
 import { roleIn, useSession } from '../lib/session.ts';
 import { useApi } from '../lib/use-api.ts';
 import '../styles/deliveries.css';
@@ -89,7 +90,7 @@ export function EventWhyPage() {
   const id = params['id']!;
   const session = useSession();
   const role = roleIn(session, org);
-  const readsEvents = readsDeliveries(role);
+  const readsEvents = can(role, 'events.read');
   const base = `/v1/organizations/${enc(org)}`;
   const recipients = useApi<Recipients>(
     `${base}/events/${enc(id)}/recipients${query({ include: 'skipped', user: readsEvents ? undefined : 'me' })}`,
@@ -111,7 +112,7 @@ export function EventWhyPage() {
         event arrived.
       </p>
       {!readsEvents && (
-        <p class="hint">Your role shows the entries about you only; owners, admins and developers see everyone.</p>
+        <p class="hint">Your role shows the entries about you only; {rolesWith('events.read')} see everyone.</p>
       )}
       {readsEvents &&
         (event.data === undefined ? (
