@@ -10,7 +10,7 @@ const MAX_FIELDS = 8;
 const MAX_VALUE_LENGTH = 120;
 
 /** The notification body: up to eight "key: value" lines, or the type name when there are none. */
-export function renderPushBody(message: ChannelMessage): string {
+export function renderPushBody(message: Pick<ChannelMessage, 'event' | 'eventType'>): string {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(message.event.data)) {
     if (lines.length >= MAX_FIELDS) break;

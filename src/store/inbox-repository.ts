@@ -2,8 +2,15 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, EventsTable } from './schema.ts';
 import { fetchPage, type Page, type PageRequest } from './page.ts';
 
-/** An inbox item with its event. */
-export type InboxRow = Selectable<EventsTable> & { read_at: number | null };
+/**
+ * An inbox item with its event, and the names its notification shows (the application's is null
+ * for an account event, or when the application was deleted since).
+ */
+export type InboxRow = Selectable<EventsTable> & {
+  read_at: number | null;
+  organization_name: string;
+  application_name: string | null;
+};
 
 /**
  * Members' browser inboxes. Items of an organization the member has left are hidden (kept until
@@ -21,8 +28,18 @@ export class InboxRepository {
           .onRef('memberships.organization_id', '=', 'inbox_items.organization_id')
           .onRef('memberships.user_id', '=', 'inbox_items.user_id'),
       )
+      .innerJoin('organizations', 'organizations.id', 'inbox_items.organization_id')
+      .leftJoin('applications', (join) =>
+        join
+          .onRef('applications.organization_id', '=', 'events.organization_id')
+          .onRef('applications.id', '=', 'events.application_id'),
+      )
       .selectAll('events')
-      .select('inbox_items.read_at')
+      .select([
+        'inbox_items.read_at',
+        'organizations.name as organization_name',
+        'applications.name as application_name',
+      ])
       .where('inbox_items.user_id', '=', userId);
   }
 

@@ -1,6 +1,6 @@
 import { formatRaw } from '../channels/webhook/webhook-format.ts';
 import type { EventRow } from '../store/event-repository.ts';
-import type { InboxRow } from '../store/inbox-repository.ts';
+import type { InboxNotification } from './inbox-notification.ts';
 
 /**
  * What a stream sends: one JSON object per message, the same on SSE (`event:` is its `kind`,
@@ -15,11 +15,18 @@ export type StreamMessage =
 /** Why a stream closed a connection (the `reason` of its last message). */
 export type DisconnectReason = 'slow_consumer' | 'unresponsive' | 'shutdown';
 
+/** What an inbox stream adds to an event's envelope: the item's read state and its notification. */
+export interface InboxItemFields {
+  readonly read: boolean;
+  readonly notification: InboxNotification;
+}
+
 /**
  * The envelope of one event: sequence, id, type, application and add-on beside `data`, the event
- * in the `raw` format (the fields of its data plus `event_type` and `timestamp`).
+ * in the `raw` format (the fields of its data plus `event_type` and `timestamp`); inbox streams
+ * add `read` and `notification`.
  */
-export function eventEnvelope(row: EventRow | InboxRow): string {
+export function eventEnvelope(row: EventRow, inbox?: InboxItemFields): string {
   const raw = formatRaw({
     id: row.id,
     seq: row.seq,
@@ -39,7 +46,10 @@ export function eventEnvelope(row: EventRow | InboxRow): string {
     application: row.application_id,
     addon: row.addon_id,
   };
-  if ('read_at' in row) envelope['read'] = row.read_at !== null;
+  if (inbox !== undefined) {
+    envelope['read'] = inbox.read;
+    envelope['notification'] = inbox.notification;
+  }
   // The raw body is spliced in as rendered, exactly the bytes a raw webhook would carry.
   return `${JSON.stringify(envelope).slice(0, -1)},"data":${raw}}`;
 }

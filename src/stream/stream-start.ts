@@ -3,6 +3,7 @@ import { ClarionError } from '../errors.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { InboxRow } from '../store/inbox-repository.ts';
 import type { Store } from '../store/store.ts';
+import { inboxNotification } from './inbox-notification.ts';
 import type { FeedSource } from './stream-hub.ts';
 import { eventEnvelope, resetMessage, type StreamMessage } from './stream-message.ts';
 
@@ -36,15 +37,15 @@ export async function streamStart(
 export function organizationFeed(store: Store, organizationId: string): FeedSource<EventRow> {
   return {
     read: (cursor, limit) => store.events.after(organizationId, cursor, limit),
-    render: eventEnvelope,
+    render: (row) => eventEnvelope(row),
   };
 }
 
-/** A member's inbox items, in seq order. */
-export function inboxFeed(store: Store, userId: string): FeedSource<InboxRow> {
+/** A member's inbox items, in seq order, each with its read state and the notification it shows. */
+export function inboxFeed(store: Store, userId: string, catalog: Catalog): FeedSource<InboxRow> {
   return {
     read: (cursor, limit) => store.inbox.after(userId, cursor, limit),
-    render: eventEnvelope,
+    render: (row) => eventEnvelope(row, { read: row.read_at !== null, notification: inboxNotification(row, catalog) }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { InboxProvider } from './components/inbox-provider.tsx';
 import { Shell } from './components/shell.tsx';
 import { loadSession, SessionContext, type Session } from './lib/session.ts';
 import { AccountNotificationsPage } from './pages/account-notifications.tsx';
@@ -11,28 +12,32 @@ import { DeliveryLogPage } from './pages/delivery-log.tsx';
 import { EventWhyPage } from './pages/event-why.tsx';
 import { HomePage } from './pages/home.tsx';
 import { HooksPage } from './pages/hooks.tsx';
+import { InboxPage } from './pages/inbox.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 
 /** Every page of a signed-in session, under the shell (header, organization switcher, bell). */
 function SignedIn() {
   return (
-    <Shell>
-      <Router>
-        <Route path="/" component={HomePage} />
-        <Route path="/organizations" component={HomePage} />
-        <Route path="/organizations/:org" component={AccountNotificationsPage} />
-        <Route path="/organizations/:org/notifications" component={AccountNotificationsPage} />
-        <Route path="/organizations/:org/applications" component={ApplicationsPage} />
-        <Route path="/organizations/:org/applications/:app/notifications" component={ApplicationNotificationsPage} />
-        <Route path="/organizations/:org/finance" component={FinancePage} />
-        <Route path="/organizations/:org/hooks" component={HooksPage} />
-        <Route path="/organizations/:org/deliveries" component={DeliveryLogPage} />
-        <Route path="/organizations/:org/deliveries/:id" component={DeliveryDetailPage} />
-        <Route path="/organizations/:org/events/:id" component={EventWhyPage} />
-        <Route default component={NotFoundPage} />
-      </Router>
-    </Shell>
+    <InboxProvider>
+      <Shell>
+        <Router>
+          <Route path="/" component={HomePage} />
+          <Route path="/inbox" component={InboxPage} />
+          <Route path="/organizations" component={HomePage} />
+          <Route path="/organizations/:org" component={AccountNotificationsPage} />
+          <Route path="/organizations/:org/notifications" component={AccountNotificationsPage} />
+          <Route path="/organizations/:org/applications" component={ApplicationsPage} />
+          <Route path="/organizations/:org/applications/:app/notifications" component={ApplicationNotificationsPage} />
+          <Route path="/organizations/:org/finance" component={FinancePage} />
+          <Route path="/organizations/:org/hooks" component={HooksPage} />
+          <Route path="/organizations/:org/deliveries" component={DeliveryLogPage} />
+          <Route path="/organizations/:org/deliveries/:id" component={DeliveryDetailPage} />
+          <Route path="/organizations/:org/events/:id" component={EventWhyPage} />
+          <Route default component={NotFoundPage} />
+        </Router>
+      </Shell>
+    </InboxProvider>
   );
 }
 

@@ -1,6 +1,12 @@
-// The dashboard's service worker: shows Web Push messages as notifications when no Clarion page
-// is open (an open page shows them itself, from its inbox stream), and opens the event's page
-// on a click. Bundled on its own as /sw.js, so its scope is the whole dashboard.
+// The dashboard's service worker: shows the `browser` channel's Web Push messages as
+// notifications, and opens the event's page on a click. Bundled on its own as /sw.js, so its
+// scope is the whole dashboard.
+//
+// It shows every push, even while a Clarion page is open and shows the same item from its inbox
+// stream: pages subscribe with `userVisibleOnly`, and a push that shows nothing makes Chromium
+// show its own "site updated in the background" notice. Both use the server's tag for the event,
+// so the second showing replaces the first: one notification either way.
+import { showClarionNotification, type NotificationData } from './lib/notification-display.ts';
 
 /** What Clarion's `browser` channel sends (src/channels/web-push/web-push-format.ts). */
 interface PushPayload {
@@ -9,13 +15,6 @@ interface PushPayload {
   /** The same event's notification shown twice (page and push) collapses into one. */
   tag?: string;
   data?: { event_id?: string; organization?: string };
-}
-
-/** The event's page in the dashboard, where a click on its notification leads. */
-function pageOf(payload: PushPayload): string {
-  const { event_id: event, organization } = payload.data ?? {};
-  if (event === undefined || organization === undefined) return '/';
-  return `/organizations/${encodeURIComponent(organization)}/events/${encodeURIComponent(event)}`;
 }
 
 interface ServiceWorkerScope {
@@ -62,17 +61,19 @@ function parse(data: { json(): unknown; text(): string } | null): PushPayload {
 worker.addEventListener('push', (event) => {
   const payload = parse(event.data);
   event.waitUntil(
-    worker.registration.showNotification(payload.title, {
+    showClarionNotification(worker.registration, {
+      title: payload.title,
       body: payload.body ?? '',
-      ...(payload.tag === undefined ? {} : { tag: payload.tag }),
-      data: { url: pageOf(payload) },
+      tag: payload.tag ?? payload.data?.event_id ?? '',
+      eventId: payload.data?.event_id,
+      organization: payload.data?.organization,
     }),
   );
 });
 
 worker.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const url = (event.notification.data as { url?: string } | null)?.url ?? '/';
+  const url = (event.notification.data as Partial<NotificationData> | null)?.url ?? '/inbox';
   event.waitUntil(
     worker.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
       const open = windows.find((w) => new URL(w.url).pathname === url);

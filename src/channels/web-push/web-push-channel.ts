@@ -59,7 +59,7 @@ export class WebPushChannel implements Channel {
       return { outcome: { status: 'failed' }, error: 'the stored Web Push subscription is not usable' };
     }
     const target = new URL(subscription.endpoint);
-    const topic = topicOf(message);
+    const topic = topicOf(message.event, message.eventType);
     let details: ReturnType<typeof webpush.generateRequestDetails>;
     try {
       details = webpush.generateRequestDetails(subscription, renderWebPushPayload(message), {

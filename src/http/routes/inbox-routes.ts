@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { Catalog } from '../../catalog/catalog.ts';
 import { ClarionError } from '../../errors.ts';
 import type { InboxRow } from '../../store/inbox-repository.ts';
+import { inboxNotification } from '../../stream/inbox-notification.ts';
 import { SseSink } from '../../stream/sse-sink.ts';
 import { inboxFeed, streamStart } from '../../stream/stream-start.ts';
 import { STREAM_TOKEN_TTL_MS } from '../../stream/stream-token.ts';
@@ -20,10 +22,24 @@ const Notification = Type.Object({
   occurred_at: Timestamp,
   read: Type.Boolean(),
   read_at: Type.Union([Timestamp, Type.Null()]),
+  notification: Type.Object(
+    {
+      title: Type.String(),
+      body: Type.String(),
+      tag: Type.String({
+        description:
+          "The tag for showNotification(): the same as the `browser` channel's push payload for this event, so one event shown by a page and by a service worker collapses into one notification",
+      }),
+    },
+    {
+      description:
+        "What a browser notification of this item shows: the `browser` channel's push payload's title, body and tag",
+    },
+  ),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'The event in the raw format' }),
 });
 
-function serialize(row: InboxRow) {
+function serialize(row: InboxRow, catalog: Catalog) {
   const data = JSON.parse(row.data) as Record<string, unknown>;
   return {
     seq: row.seq,
@@ -35,6 +51,7 @@ function serialize(row: InboxRow) {
     occurred_at: isoTime(row.occurred_at),
     read: row.read_at !== null,
     read_at: row.read_at === null ? null : isoTime(row.read_at),
+    notification: inboxNotification(row, catalog),
     data: { ...data, event_type: row.type, timestamp: Math.floor(row.occurred_at / 1000) },
   };
 }
@@ -52,7 +69,7 @@ function memberOf(request: FastifyRequest): string {
  */
 export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
-  { store, clock, streams, inboxReads, streamTokens },
+  { store, catalog, clock, streams, inboxReads, streamTokens },
 ) => {
   app.get(
     '/v1/me/notifications',
@@ -75,7 +92,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       const userId = memberOf(request);
       const page = await store.inbox.list(userId, { unread: request.query.unread }, pageRequest(request.query));
       return {
-        data: page.data.map(serialize),
+        data: page.data.map((row) => serialize(row, catalog)),
         next_cursor: page.next_cursor,
         unread: await store.inbox.unreadCount(userId),
       };
@@ -168,7 +185,8 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         tags: ['inbox'],
         summary: 'Your new notifications, live (Server-Sent Events)',
         description:
-          'The same messages as the organization stream (docs/streams.md), for your inbox items, plus `event: read` ' +
+          'The same messages as the organization stream (docs/streams.md), for your inbox items, with `read` and ' +
+          '`notification` ({title, body, tag}: what a browser notification of the item shows), plus `event: read` ' +
           'when you mark notifications read on any device: `{"kind":"read","seq":12,"unread":3}` for one, ' +
           '`{"kind":"read","through":40,"unread":0}` (`through: null`: all) for many.',
         querystring: StreamQuery,
@@ -185,7 +203,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       const sink = new SseSink(reply.raw);
       sink.open();
       if (start.reset !== undefined) sink.send(start.reset);
-      const unsubscribe = streams.subscribe(`user:${userId}`, inboxFeed(store, userId), {
+      const unsubscribe = streams.subscribe(`user:${userId}`, inboxFeed(store, userId, catalog), {
         cursor: start.cursor,
         filter: () => true,
         sink,

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import { enc } from '../lib/api.ts';
 import { signOut, useSession } from '../lib/session.ts';
+import { NotificationBell } from './notification-bell.tsx';
 
 /** The organization in the URL (`/organizations/{org}/...`), if any. */
 function organizationOf(path: string): string | undefined {
@@ -57,7 +58,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
               <a
                 key={s.path}
                 href={`/organizations/${enc(org)}/${s.path}`}
-                aria-current={section === s.path ? 'page' : undefined}
+                aria-current={organizationOf(location.path) !== undefined && section === s.path ? 'page' : undefined}
               >
                 {s.label}
               </a>
@@ -65,6 +66,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
           </nav>
         )}
         <div class="who">
+          <NotificationBell org={org} />
           <span>{session.kind === 'operator' ? 'Platform operator' : session.email}</span>
           <button
             type="button"

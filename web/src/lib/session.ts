@@ -62,6 +62,18 @@ export function roleIn(session: Session, org: string): string | null {
   return session.organizations.find((o) => o.id === org)?.role ?? null;
 }
 
+const signingOut = new Set<() => Promise<void>>();
+
+/**
+ * Runs `cleanup` when the member signs out, while the session still works (browser notifications
+ * remove this browser's push subscription, so a shared computer gets no more of theirs).
+ */
+export function beforeSigningOut(cleanup: () => Promise<void>): () => void {
+  signingOut.add(cleanup);
+  return () => signingOut.delete(cleanup);
+}
+
 export async function signOut(): Promise<void> {
+  await Promise.allSettled([...signingOut].map((cleanup) => cleanup()));
   await api('DELETE', '/v1/sessions/current');
 }
