@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 
 /** Ids the platform may choose: letters, digits and `._:-`, up to 128 characters. */
@@ -30,4 +31,13 @@ export function isoTime(epochMs: number): string {
 /** Pagination with the documented default. */
 export function pageRequest(query: PageQuery): { limit: number; cursor: string | undefined } {
   return { limit: query.limit ?? 50, cursor: query.cursor };
+}
+
+/**
+ * preValidation for routes whose whole body is optional: Fastify validates a missing body as
+ * `undefined`, which no object schema accepts, so a request without one is checked as `{}`.
+ */
+export function missingBodyIsEmpty(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  request.body ??= {};
+  done();
 }

@@ -157,8 +157,9 @@ for (const kind of STORE_KINDS) {
       const reads = (stream: typeof laptop) => stream.messages.filter((m) => m.event === 'read').map((m) => m.data);
       await as('dev', 'POST', `/v1/me/notifications/${seqs[0]}/read`);
       await as('dev', 'POST', '/v1/me/notifications/read', { through: seqs[1] });
-      // Nothing left to mark: no message.
-      await as('dev', 'POST', '/v1/me/notifications/read', {});
+      // Nothing left to mark: no message. (And no body at all is the same as {}.)
+      const nothing = await as('dev', 'POST', '/v1/me/notifications/read');
+      assert.deepEqual(nothing.json(), { marked: 0, unread: 0 });
       const sentinel = await send('m-3', 'job.fail');
       for (const stream of [laptop, phone]) {
         await stream.waitFor((messages) => messages.some((m) => m.id === String(sentinel)), 10_000, 'the sentinel');

@@ -5,7 +5,7 @@ import { OPERATOR_USER_ID } from '../../access/credentials.ts';
 import { ClarionError } from '../../errors.ts';
 import type { UserTokenRow } from '../../store/credential-repository.ts';
 import type { RouteDeps } from '../route-deps.ts';
-import { ErrorBody, isoTime, Timestamp } from '../schemas.ts';
+import { ErrorBody, isoTime, missingBodyIsEmpty, Timestamp } from '../schemas.ts';
 
 const UserParams = Type.Object({ user: Type.String() });
 const TokenParams = Type.Object({ user: Type.String(), token: Type.String() });
@@ -107,16 +107,17 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app.post(
     '/v1/users/:user/login-links',
     {
+      preValidation: missingBodyIsEmpty,
       schema: {
         tags: ['credentials'],
         summary: 'Mint a one-time login link (15 minutes) that opens a dashboard session',
         params: UserParams,
-        body: Type.Optional(LinkBody),
+        body: LinkBody,
         response: { 201: LinkAnswer, 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (request, reply) => {
-      const link = await credentials.mintLoginLink(request.params.user, request.body?.next);
+      const link = await credentials.mintLoginLink(request.params.user, request.body.next);
       return reply.status(201).send({ url: link.url, token: link.token, expires_at: isoTime(link.expiresAt) });
     },
   );
@@ -124,18 +125,19 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app.post(
     '/v1/operator-login-links',
     {
+      preValidation: missingBodyIsEmpty,
       schema: {
         tags: ['credentials'],
         summary: "Mint a one-time login link that opens the dashboard as the platform (an operator's session, 8 hours)",
         description:
           'The session acts with the platform key: every organization, every member. Send ' +
           '`{"next": "/organizations/acme/notifications"}` to open one organization.',
-        body: Type.Optional(LinkBody),
+        body: LinkBody,
         response: { 201: LinkAnswer, 400: ErrorBody },
       },
     },
     async (request, reply) => {
-      const link = await credentials.mintOperatorLink(request.body?.next);
+      const link = await credentials.mintOperatorLink(request.body.next);
       return reply.status(201).send({ url: link.url, token: link.token, expires_at: isoTime(link.expiresAt) });
     },
   );

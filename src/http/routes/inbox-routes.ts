@@ -9,7 +9,7 @@ import { SseSink } from '../../stream/sse-sink.ts';
 import { inboxFeed, streamStart } from '../../stream/stream-start.ts';
 import { STREAM_TOKEN_TTL_MS } from '../../stream/stream-token.ts';
 import type { RouteDeps } from '../route-deps.ts';
-import { ErrorBody, isoTime, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
+import { ErrorBody, isoTime, missingBodyIsEmpty, PageQuery, pageOf, pageRequest, Timestamp } from '../schemas.ts';
 import { StreamHeaders, StreamQuery, StreamTokenAnswer } from './stream-routes.ts';
 
 const Notification = Type.Object({
@@ -138,21 +138,20 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     '/v1/me/notifications/read',
     {
       config: { access: 'authenticated' },
+      preValidation: missingBodyIsEmpty,
       schema: {
         tags: ['inbox'],
         summary: 'Mark all your notifications read (up to a sequence number when given)',
-        body: Type.Optional(
-          Type.Object(
-            { through: Type.Optional(Type.Integer({ minimum: 0, description: 'Only those up to this seq' })) },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          { through: Type.Optional(Type.Integer({ minimum: 0, description: 'Only those up to this seq' })) },
+          { additionalProperties: false },
         ),
         response: { 200: Type.Object({ marked: Type.Integer(), unread: Type.Integer() }), 403: ErrorBody },
       },
     },
     async (request) => {
       const userId = memberOf(request);
-      const through = request.body?.through;
+      const { through } = request.body;
       const marked = await store.inbox.markAllRead(userId, clock.now(), through);
       const unread = await store.inbox.unreadCount(userId);
       if (marked > 0) inboxReads.announce(userId, { through: through ?? null }, unread);
