@@ -61,6 +61,8 @@ for (const kind of STORE_KINDS) {
       const cookie = opened.cookies.find((c) => c.name === 'clarion_session');
       assert.ok(cookie?.httpOnly);
       assert.equal(cookie?.sameSite, 'Lax');
+      // A week, as a length: a browser with a wrong clock keeps it as long.
+      assert.equal(cookie?.maxAge, 7 * 24 * 60 * 60);
 
       const me = await asMember({ cookie: `clarion_session=${cookie.value}` }, 'GET', '/v1/me');
       assert.equal(me.statusCode, 200);

@@ -52,7 +52,7 @@ function serializeToken(row: UserTokenRow) {
  */
 export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
-  { credentials, store, secureCookies },
+  { credentials, store, clock, secureCookies },
 ) => {
   app.post(
     '/v1/users/:user/tokens',
@@ -170,7 +170,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           // Lax keeps the cookie off cross-site POSTs, the requests that change things.
           sameSite: 'lax',
           secure: secureCookies,
-          expires: new Date(session.expiresAt),
+          // Max-Age, not Expires: a browser whose clock is off still keeps the session its length.
+          maxAge: Math.floor((session.expiresAt - clock.now()) / 1000),
         })
         .status(201)
         .send({
