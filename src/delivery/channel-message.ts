@@ -86,17 +86,27 @@ export function channelMessage(
 function channelEvent(batch: DeliveryBatch, event: EventRow): ChannelEvent {
   let shared = batch.channelEvents.get(event.seq);
   if (shared === undefined) {
-    shared = Object.freeze({
-      id: event.id,
-      seq: event.seq,
-      type: event.type,
-      organizationId: event.organization_id,
-      applicationId: event.application_id,
-      addonId: event.addon_id,
-      occurredAt: event.occurred_at,
-      data: JSON.parse(event.data) as Record<string, unknown>,
-    });
+    shared = Object.freeze(channelEventOf(event));
     batch.channelEvents.set(event.seq, shared);
   }
   return shared;
+}
+
+/** A stored event as channels (and the streams, which render the same formats) see it. */
+export function channelEventOf(
+  row: Pick<
+    EventRow,
+    'id' | 'seq' | 'type' | 'organization_id' | 'application_id' | 'addon_id' | 'occurred_at' | 'data'
+  >,
+): ChannelEvent {
+  return {
+    id: row.id,
+    seq: row.seq,
+    type: row.type,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    addonId: row.addon_id,
+    occurredAt: row.occurred_at,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
 }

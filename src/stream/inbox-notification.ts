@@ -1,3 +1,4 @@
+import { channelEventOf } from '../delivery/channel-message.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EventType } from '../catalog/event-type.ts';
 import { webPushNotification } from '../channels/web-push/web-push-format.ts';
@@ -17,16 +18,7 @@ export interface InboxNotification {
  */
 export function inboxNotification(row: InboxRow, catalog: Catalog): InboxNotification {
   const { title, body, tag } = webPushNotification({
-    event: {
-      id: row.id,
-      seq: row.seq,
-      type: row.type,
-      organizationId: row.organization_id,
-      applicationId: row.application_id,
-      addonId: row.addon_id,
-      occurredAt: row.occurred_at,
-      data: JSON.parse(row.data) as Record<string, unknown>,
-    },
+    event: channelEventOf(row),
     eventType: catalog.type(row.type) ?? removedType(row.type),
     organization: { id: row.organization_id, name: row.organization_name },
     // The worker names a deleted application by its id too (delivery/channel-message.ts).

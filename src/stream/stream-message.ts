@@ -1,3 +1,4 @@
+import { channelEventOf } from '../delivery/channel-message.ts';
 import { formatRaw } from '../channels/webhook/webhook-format.ts';
 import type { EventRow } from '../store/event-repository.ts';
 import type { InboxNotification } from './inbox-notification.ts';
@@ -27,16 +28,7 @@ export interface InboxItemFields {
  * add `read` and `notification`.
  */
 export function eventEnvelope(row: EventRow, inbox?: InboxItemFields): string {
-  const raw = formatRaw({
-    id: row.id,
-    seq: row.seq,
-    type: row.type,
-    organizationId: row.organization_id,
-    applicationId: row.application_id,
-    addonId: row.addon_id,
-    occurredAt: row.occurred_at,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-  });
+  const raw = formatRaw(channelEventOf(row));
   const envelope: Record<string, unknown> = {
     kind: 'event',
     seq: row.seq,
