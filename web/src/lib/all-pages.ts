@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback } from 'preact/hooks';
 import { api, type Page } from './api.ts';
-import type { Loaded } from './use-api.ts';
+import { useLoaded, type Loaded } from './use-api.ts';
 
 /** Every item of a paged listing (`?limit=200`, following `next_cursor` to the end). */
 export async function allPages<T>(path: string): Promise<T[]> {
@@ -21,7 +21,7 @@ export interface LoadedList<T> extends Loaded<T[]> {
    * Changes the list from its latest state: answers that arrive after others (two switches
    * flipped quickly) each apply to what the one before left, not to the list of their click.
    */
-  update(change: (items: T[]) => T[]): void;
+  readonly updateList: (change: (items: T[]) => T[]) => void;
 }
 
 /**
@@ -29,32 +29,8 @@ export interface LoadedList<T> extends Loaded<T[]> {
  * "what is missing" (the deleted default hook) must see every item, not the first page.
  */
 export function useAllPages<T>(path: string | null): LoadedList<T> {
-  const [data, setData] = useState<T[] | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(path !== null);
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    if (path === null) return;
-    let current = true;
-    setLoading(true);
-    allPages<T>(path).then(
-      (items) => {
-        if (!current) return;
-        setData(items);
-        setError(null);
-        setLoading(false);
-      },
-      (failure: Error) => {
-        if (!current) return;
-        setError(failure.message);
-        setLoading(false);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [path, generation]);
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  const update = useCallback((change: (items: T[]) => T[]) => setData((items) => change(items ?? [])), []);
-  return { data, error, loading, reload, set: setData, update };
+  const loaded = useLoaded(path, (key) => allPages<T>(key));
+  const { update } = loaded;
+  const updateList = useCallback((change: (items: T[]) => T[]) => update((items) => change(items ?? [])), [update]);
+  return { ...loaded, updateList };
 }

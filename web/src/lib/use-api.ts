@@ -6,22 +6,27 @@ export interface Loaded<T> {
   readonly error: string | null;
   readonly loading: boolean;
   /** Loads again (after a change made elsewhere). */
-  reload(): void;
+  readonly reload: () => void;
   /** Replaces the data with an answer the page already has (a PUT answers the new state). */
-  set(data: T): void;
+  readonly set: (data: T) => void;
+  /** Changes the data from its latest state (answers arriving one after another each apply to the last). */
+  readonly update: (change: (data: T | undefined) => T) => void;
 }
 
-/** GETs `path` (again whenever it changes); `null` waits. */
-export function useApi<T>(path: string | null): Loaded<T> {
+/**
+ * Runs `load` whenever `key` changes (null waits) and keeps its answer, its error and whether it
+ * is loading. An answer that arrives after the key moved on is dropped.
+ */
+export function useLoaded<T>(key: string | null, load: (key: string) => Promise<T>): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(path !== null);
+  const [loading, setLoading] = useState(key !== null);
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    if (path === null) return;
+    if (key === null) return;
     let current = true;
     setLoading(true);
-    api<T>('GET', path).then(
+    load(key).then(
       (answer) => {
         if (!current) return;
         setData(answer);
@@ -37,7 +42,13 @@ export function useApi<T>(path: string | null): Loaded<T> {
     return () => {
       current = false;
     };
-  }, [path, generation]);
+  }, [key, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { data, error, loading, reload, set: setData };
+  const update = useCallback((change: (data: T | undefined) => T) => setData((previous) => change(previous)), []);
+  return { data, error, loading, reload, set: setData, update };
+}
+
+/** GETs `path` (again whenever it changes); `null` waits. */
+export function useApi<T>(path: string | null): Loaded<T> {
+  return useLoaded(path, (key) => api<T>('GET', key));
 }

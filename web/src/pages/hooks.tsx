@@ -56,9 +56,9 @@ function OrganizationHooks({ org }: { org: string }) {
 
   const list = hooks.data ?? [];
   const replace = (next: Hook) =>
-    hooks.update((items) => items.map((h) => (h.id === next.id ? withoutSecret(next) : h)));
-  const add = (hook: Hook) => hooks.update((items) => [...items, withoutSecret(hook)]);
-  const drop = (id: string) => hooks.update((items) => items.filter((h) => h.id !== id));
+    hooks.updateList((items) => items.map((h) => (h.id === next.id ? withoutSecret(next) : h)));
+  const add = (hook: Hook) => hooks.updateList((items) => [...items, withoutSecret(hook)]);
+  const drop = (id: string) => hooks.updateList((items) => items.filter((h) => h.id !== id));
   const savingDone = (id: string) => setSaving((before) => new Set([...before].filter((other) => other !== id)));
   const ok = (message: string) => setStatus({ message, tone: 'ok' });
   const failed = (message: string) => setStatus({ message, tone: 'error' });
