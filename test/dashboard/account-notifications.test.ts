@@ -105,6 +105,7 @@ describe('dashboard: signing in and account notifications', () => {
     const page = await stranger.newPage();
     await page.goto('/organizations/acme/notifications');
     await page.locator('main.login', { hasText: 'You are not signed in' }).waitFor();
+    await screenshot(page, 'sign-in');
     await stranger.close();
 
     const signedIn = await context.newPage();
