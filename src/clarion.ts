@@ -74,7 +74,9 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const clock = deps.clock ?? systemClock;
   const resolver = deps.resolver ?? systemResolver;
-  const store = Store.open(config);
+  const store = Store.open(config, (error) =>
+    logger.warn({ err: error }, 'a PostgreSQL connection was lost; a new one is opened on next use'),
+  );
   await store.migrate();
 
   const secretKey = config.secretKey ?? loadOrCreateSecretKeyFile(config.dataDir);

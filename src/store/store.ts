@@ -75,11 +75,12 @@ export class Store {
     this.targetHealth = new TargetHealthRepository(this.db);
   }
 
-  static open(location: StoreLocation): Store {
+  /** `onError` hears of PostgreSQL connections lost in the background (the pool replaces them). */
+  static open(location: StoreLocation, onError?: (error: unknown) => void): Store {
     return new Store(
       location.databaseUrl === undefined
         ? openSqliteDatabase(location.dataDir)
-        : openPostgresDatabase(location.databaseUrl),
+        : openPostgresDatabase(location.databaseUrl, onError),
     );
   }
 
