@@ -46,7 +46,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
     browser,
     showsNotifications: full,
     async newContext(t, options = {}) {
-      const context = await browser.newContext({ baseURL: baseUrl(t), viewport: { width: 1280, height: 860 } });
+      const context = await browser.newContext({
+        baseURL: baseUrl(t),
+        viewport: { width: 1280, height: 860 },
+        // The headless shell takes its locale from the environment; under LANG=C that is
+        // "en-US@posix", which Intl refuses ("Invalid language tag"). Members' browsers have a real one.
+        locale: 'en-US',
+      });
       if (options.notifications === true) await context.grantPermissions(['notifications'], { origin: baseUrl(t) });
       return context;
     },
