@@ -9,11 +9,12 @@ import {
   type FormField,
   type FormProblems,
   type HookForm,
+  type TextFormField,
 } from '../lib/hook-form.ts';
 import { HOOK_KINDS, kindLabel, type Catalog, type Hook, type Resource } from '../lib/hooks.ts';
 import { EventFilterPicker } from './event-filter-picker.tsx';
 import { HookKindIcon } from './hook-kind-icon.tsx';
-import { HookSettingsFields } from './hook-settings-fields.tsx';
+import { HookSettingsFields, type TextBinding } from './hook-settings-fields.tsx';
 import { Modal } from './modal.tsx';
 import { ScopePicker } from './scope-picker.tsx';
 import { StatusLine } from './status.tsx';
@@ -88,6 +89,12 @@ export function HookDialog({
     // What the API refused was the old value: the member is fixing it.
     if (refusal !== null && (field === undefined || refusal.field === field)) setRefusal(null);
   };
+  const text = (field: TextFormField): TextBinding => ({
+    value: form[field],
+    error: shown(field),
+    onInput: (value) => update({ [field]: value }, field),
+    onBlur: () => touch(field),
+  });
 
   // After a refused save, take the member to the first field to fix.
   useEffect(() => {
@@ -147,16 +154,8 @@ export function HookDialog({
           </fieldset>
         )}
         <p class="hint">{kindInfo.blurb}</p>
-        <TextField
-          name="name"
-          label="Name"
-          value={form.name}
-          placeholder="e.g. Deploys to #ops"
-          error={shown('name')}
-          onInput={(name) => update({ name }, 'name')}
-          onBlur={() => touch('name')}
-        />
-        <HookSettingsFields form={form} editing={editing} update={update} shown={shown} touch={touch} />
+        <TextField name="name" label="Name" {...text('name')} placeholder="e.g. Deploys to #ops" />
+        <HookSettingsFields form={form} editing={editing} update={update} text={text} />
         <EventFilterPicker
           mode={form.eventsMode}
           chosen={form.events}

@@ -1,17 +1,25 @@
 import { useId } from 'preact/hooks';
-import type { FormField, HookForm } from '../lib/hook-form.ts';
+import type { FormField, HookForm, TextFormField } from '../lib/hook-form.ts';
 import { urlWarning } from '../lib/hook-form.ts';
 import { HIPCHAT_DEFAULT_SERVER_URL, WEBHOOK_FORMATS, type WebhookFormat } from '../lib/hooks.ts';
 import { TextField } from './text-field.tsx';
+
+/** What a TextField needs to edit one text setting of the form. */
+export interface TextBinding {
+  value: string;
+  /** The problem to show under the field now (null until the member typed in it or tried to save). */
+  error: string | null;
+  onInput: (value: string) => void;
+  onBlur: () => void;
+}
 
 export interface FieldProps {
   form: HookForm;
   /** Editing an existing hook: its secret settings are hidden, and left empty they are kept. */
   editing: boolean;
   update: (change: Partial<HookForm>, field?: FormField) => void;
-  /** The problem to show under a field now (null until the member typed in it or tried to save). */
-  shown: (field: FormField) => string | null;
-  touch: (field: FormField) => void;
+  /** The value, problem and handlers of a text setting, spread onto its TextField. */
+  text: (field: TextFormField) => TextBinding;
 }
 
 const KEEP_SECRET = 'Leave empty to keep the current one (it is never shown again).';
@@ -32,7 +40,7 @@ export function HookSettingsFields(props: FieldProps) {
   }
 }
 
-function WebhookFields({ form, update, shown, touch }: FieldProps) {
+function WebhookFields({ form, update, text }: FieldProps) {
   const formatId = useId();
   return (
     <>
@@ -40,13 +48,10 @@ function WebhookFields({ form, update, shown, touch }: FieldProps) {
         name="url"
         label="Webhook URL"
         type="url"
-        value={form.url}
+        {...text('url')}
         placeholder="https://example.com/clarion-events"
         hint="Clarion sends each event there in a POST request, signed with the hook's secret."
-        error={shown('url')}
         warning={urlWarning(form.url)}
-        onInput={(url) => update({ url }, 'url')}
-        onBlur={() => touch('url')}
       />
       <div class="field">
         <label for={formatId}>Format</label>
@@ -67,7 +72,7 @@ function WebhookFields({ form, update, shown, touch }: FieldProps) {
   );
 }
 
-function EmailFields({ form, update, shown, touch }: FieldProps) {
+function EmailFields({ form, update, text }: FieldProps) {
   const id = useId();
   const options = [
     { value: 'members', label: 'Every member', hint: 'by role: a finance member gets no deployment results' },
@@ -97,59 +102,44 @@ function EmailFields({ form, update, shown, touch }: FieldProps) {
           name="to"
           label="E-mail addresses"
           multiline
-          value={form.toList}
+          {...text('toList')}
           placeholder="oncall@example.com, ops@example.com"
           hint="Separate them with commas or new lines. Each gets one e-mail per event."
-          error={shown('toList')}
-          onInput={(toList) => update({ toList }, 'toList')}
-          onBlur={() => touch('toList')}
         />
       )}
     </>
   );
 }
 
-function SlackFields({ form, editing, update, shown, touch }: FieldProps) {
+function SlackFields({ form, editing, text }: FieldProps) {
   return (
     <>
       <TextField
         name="url"
         label="Incoming webhook URL"
         type="url"
-        value={form.url}
+        {...text('url')}
         placeholder={editing ? 'Unchanged (hidden)' : 'https://hooks.slack.com/services/…'}
         hint={
           editing
             ? KEEP_SECRET
             : 'In Slack, add an “Incoming WebHooks” configuration for the channel and paste its URL (it starts with https://hooks.slack.com/services/).'
         }
-        error={shown('url')}
         warning={urlWarning(form.url)}
-        onInput={(url) => update({ url }, 'url')}
-        onBlur={() => touch('url')}
       />
       <TextField
         name="channel"
         label="Channel (optional)"
-        value={form.channel}
+        {...text('channel')}
         placeholder="#deploys"
         hint="Overrides the channel the incoming webhook posts to."
-        error={shown('channel')}
-        onInput={(channel) => update({ channel }, 'channel')}
       />
-      <TextField
-        name="username"
-        label="Post as (optional)"
-        value={form.username}
-        placeholder="Clarion"
-        error={shown('username')}
-        onInput={(username) => update({ username }, 'username')}
-      />
+      <TextField name="username" label="Post as (optional)" {...text('username')} placeholder="Clarion" />
     </>
   );
 }
 
-function HipchatFields({ form, editing, update, shown, touch }: FieldProps) {
+function HipchatFields({ form, editing, update, text }: FieldProps) {
   const versionId = useId();
   return (
     <>
@@ -157,13 +147,10 @@ function HipchatFields({ form, editing, update, shown, touch }: FieldProps) {
         name="server_url"
         label="Hipchat server (optional)"
         type="url"
-        value={form.serverUrl}
+        {...text('serverUrl')}
         placeholder={HIPCHAT_DEFAULT_SERVER_URL}
         hint="Leave empty for Hipchat Cloud; a self-hosted Hipchat Server has its own URL."
-        error={shown('serverUrl')}
         warning={urlWarning(form.serverUrl)}
-        onInput={(serverUrl) => update({ serverUrl }, 'serverUrl')}
-        onBlur={() => touch('serverUrl')}
       />
       <div class="field">
         <label for={versionId}>API version</label>
@@ -181,43 +168,28 @@ function HipchatFields({ form, editing, update, shown, touch }: FieldProps) {
         name="token"
         label="API token"
         type="password"
-        value={form.token}
+        {...text('token')}
         placeholder={editing ? 'Unchanged (hidden)' : ''}
         hint={
           editing
             ? KEEP_SECRET
             : 'In Hipchat: Account settings → API access. Clarion checks it with the server on save.'
         }
-        error={shown('token')}
-        onInput={(token) => update({ token }, 'token')}
-        onBlur={() => touch('token')}
       />
-      <TextField
-        name="room"
-        label="Room"
-        value={form.room}
-        placeholder="Ops"
-        hint="The room's id or exact name."
-        error={shown('room')}
-        onInput={(room) => update({ room }, 'room')}
-        onBlur={() => touch('room')}
-      />
+      <TextField name="room" label="Room" {...text('room')} placeholder="Ops" hint="The room's id or exact name." />
     </>
   );
 }
 
-function FlowdockFields({ form, editing, update, shown, touch }: FieldProps) {
+function FlowdockFields({ editing, text }: FieldProps) {
   return (
     <TextField
       name="flow_token"
       label="Flow API token"
       type="password"
-      value={form.flowToken}
+      {...text('flowToken')}
       placeholder={editing ? 'Unchanged (hidden)' : ''}
       hint={editing ? KEEP_SECRET : "In Flowdock: the flow's settings → Integrations → API token."}
-      error={shown('flowToken')}
-      onInput={(flowToken) => update({ flowToken }, 'flowToken')}
-      onBlur={() => touch('flowToken')}
     />
   );
 }

@@ -45,6 +45,9 @@ export type FormField =
   | 'events'
   | 'scope';
 
+/** The fields edited as one line (or block) of text: a TextField each. */
+export type TextFormField = Exclude<FormField, 'events' | 'scope'>;
+
 export type FormProblems = Partial<Record<FormField, string>>;
 
 export function emptyForm(kind: HookKind): HookForm {
