@@ -1,9 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { Modal } from './modal.tsx';
 
 /**
- * A modal question before a change that cannot be undone in one click. It is the browser's own
- * `<dialog>`: focus moves into it and stays there, Escape cancels, the page behind is inert.
+ * A modal question before a change that cannot be undone in one click, on the shared Modal (the
+ * browser's `<dialog>`: focus stays inside, Escape cancels, the page behind is inert). Cancel has
+ * the focus first, so a stray Enter changes nothing.
  */
 export function ConfirmDialog({
   open,
@@ -20,25 +21,9 @@ export function ConfirmDialog({
   onCancel: () => void;
   children: ComponentChildren;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  useEffect(() => {
-    const element = dialog.current;
-    if (element === null) return;
-    if (open && !element.open) element.showModal();
-    if (!open && element.open) element.close();
-  }, [open]);
+  if (!open) return null;
   return (
-    <dialog
-      ref={dialog}
-      class="confirm"
-      aria-labelledby={titleId}
-      // Escape closes the dialog without a click on Cancel: the page must know it is closed.
-      onClose={() => {
-        if (open) onCancel();
-      }}
-    >
-      <h2 id={titleId}>{title}</h2>
+    <Modal title={title} onClose={onCancel}>
       {children}
       <div class="actions">
         <button type="button" class="danger" onClick={onConfirm}>
@@ -48,6 +33,6 @@ export function ConfirmDialog({
           Cancel
         </button>
       </div>
-    </dialog>
+    </Modal>
   );
 }
