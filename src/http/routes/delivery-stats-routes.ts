@@ -4,7 +4,7 @@ import { ClarionError } from '../../errors.ts';
 import { bucketCount, DELIVERY_OUTCOMES, type DeliveryOutcome } from '../../store/delivery-stats.ts';
 import { requireOrganization, type RouteDeps } from '../route-deps.ts';
 import { ErrorBody, isoTime, Timestamp } from '../schemas.ts';
-import { deliveryFilter, DeliverySelectors, DeliveryStatus } from './delivery-filters.ts';
+import { deliveryFilter, DeliveryFilters } from './delivery-filters.ts';
 
 const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 type Bucket = keyof typeof BUCKETS;
@@ -55,10 +55,7 @@ export const deliveryStatsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         description: `Buckets start at whole UTC minutes, hours or days; at most ${MAX_BUCKETS} per answer. Without since and until: the last 24 hours.`,
         params: Type.Object({ org: Type.String() }),
         querystring: Type.Object({
-          ...DeliverySelectors,
-          status: Type.Optional(DeliveryStatus),
-          since: Type.Optional(Timestamp),
-          until: Type.Optional(Timestamp),
+          ...DeliveryFilters,
           bucket: Type.Optional(
             Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' }),
           ),
