@@ -173,6 +173,9 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(reads(phone), expected);
       // A read message carries no id: it moves no resume point.
       assert.ok(laptop.messages.filter((m) => m.event === 'read').every((m) => m.id === undefined));
+      // Sam's stream has taken everything sent before its own sentinel: none of dev's reads.
+      const samSentinel = await send('m-sam', 'job.fail', 'other');
+      await sam.waitFor((messages) => messages.some((m) => m.id === String(samSentinel)), 10_000, "sam's sentinel");
       sam.close();
       assert.deepEqual(reads(sam), []);
     });
