@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { ClarionError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { routeEvent } from '../routing/route-event.ts';
+import { routeEvent, type RoutingContext } from '../routing/route-event.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
 import type { Database, DeliveriesTable, EventsTable, InboxItemsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -45,7 +45,10 @@ export class EventIngest {
   private readonly batches: GroupCommit<CheckedEvent, IngestResult>;
 
   constructor(private readonly options: EventIngestOptions) {
-    this.batches = new GroupCommit((items) => this.commit(items));
+    // With a pool of connections, a batch reads its routing context while the one before it
+    // commits; the sequence lock still makes the commits take turns (see commitIn).
+    const concurrency = options.store.dialect.concurrentConnections ? 2 : 1;
+    this.batches = new GroupCommit((items) => this.commit(items), { concurrency });
   }
 
   /** Rejects with a ClarionError for input that cannot be stored; nothing is written then. */
@@ -80,6 +83,7 @@ export class EventIngest {
       }
     }
     if (items.length === 0) return { created: 0, refused };
+    // The caller's transaction holds the store (SQLite's only connection): read inside it.
     const { answers, created } = await this.commitIn(trx, items);
     for (const answer of answers) if (answer instanceof Error) refused.push(answer);
     return { created, refused };
@@ -87,7 +91,13 @@ export class EventIngest {
 
   private async commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
     const { store } = this.options;
-    const { answers, created, feeds } = await store.db.transaction().execute((trx) => this.commitIn(trx, items));
+    // What routing reads is loaded before the transaction, in parallel, so the sequence lock
+    // is held only for the writes. A hook or member changed meanwhile is seen by the next
+    // batch, as it would be had the change come a few milliseconds later.
+    const contexts = await loadContexts(store.db, store, items);
+    const { answers, created, feeds } = await store.db
+      .transaction()
+      .execute((trx) => this.commitIn(trx, items, contexts));
     if (created > 0) this.options.onDeliveriesQueued();
     if (feeds.length > 0) this.options.onEventsCommitted?.(feeds);
     return answers;
@@ -96,14 +106,17 @@ export class EventIngest {
   private async commitIn(
     trx: Kysely<Database>,
     items: CheckedEvent[],
+    loaded?: Map<string, OrganizationContext>,
   ): Promise<{ answers: (IngestResult | Error)[]; created: number; feeds: string[] }> {
     const { store, clock } = this.options;
     // Reserving the numbers first locks the counter row until commit, so transactions that
     // store events commit one after another and sequence numbers increase in commit order.
+    // The replay check comes after it: under the lock, no other batch can store the same id.
     const last = await store.events.reserveSequence(items.length, trx);
     let nextSeq = last - items.length + 1;
     const now = clock.now();
-    const context = await loadContexts(trx, store, items);
+    const contexts = loaded ?? (await loadContexts(trx, store, items));
+    const stored = await storedEvents(trx, items, contexts);
     const seen = new Map<string, { seq: number; hash: string }>();
     const eventRows: Insertable<EventsTable>[] = [];
     const deliveryRows: Insertable<DeliveriesTable>[] = [];
@@ -113,7 +126,7 @@ export class EventIngest {
 
     for (const item of items) {
       const { input } = item;
-      const org = context.get(input.organization);
+      const org = contexts.get(input.organization);
       if (!org) {
         answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION', input.organization));
         continue;
@@ -128,7 +141,7 @@ export class EventIngest {
       }
       const id = input.id ?? newId('evt');
       const key = `${input.organization}\u0000${id}`;
-      const prior = org.existing.get(id) ?? seen.get(key);
+      const prior = stored.get(key) ?? seen.get(key);
       if (prior) {
         answers.push(
           prior.hash === item.bodyHash
@@ -224,58 +237,78 @@ export class EventIngest {
   }
 }
 
-interface OrganizationContext {
-  applications: Set<string>;
-  addons: Set<string>;
-  /** Already stored events of this batch's ids: id -> seq and body hash. */
-  existing: Map<string, { seq: number; hash: string }>;
-  hooks: Awaited<ReturnType<Store['hooks']['allFor']>>;
-  members: Awaited<ReturnType<Store['members']['all']>>;
-  preferences: Awaited<ReturnType<Store['preferences']['matricesOf']>>;
-  pushTargets: Awaited<ReturnType<Store['pushTargets']['ofMembers']>>;
+/** What checking and routing an organization's events read. */
+interface OrganizationContext extends RoutingContext {
+  /** Of the applications and add-ons the batch names, those that exist. */
+  readonly applications: ReadonlySet<string>;
+  readonly addons: ReadonlySet<string>;
 }
 
-/** Reads, per organization of the batch, what checking and routing need. */
-async function loadContexts(
-  trx: Kysely<Database>,
-  store: Store,
-  items: CheckedEvent[],
-): Promise<Map<string, OrganizationContext>> {
+function byOrganization(items: readonly CheckedEvent[]): Map<string, CheckedEvent[]> {
   const byOrg = new Map<string, CheckedEvent[]>();
   for (const item of items) {
     const list = byOrg.get(item.input.organization) ?? [];
     list.push(item);
     byOrg.set(item.input.organization, list);
   }
-  const found = await trx
+  return byOrg;
+}
+
+/**
+ * Reads, per organization of the batch, what checking and routing need; an organization that
+ * does not exist has no entry. The reads are independent, so they run at once: on PostgreSQL
+ * (outside a transaction) each takes its own pooled connection.
+ */
+async function loadContexts(
+  db: Kysely<Database>,
+  store: Store,
+  items: readonly CheckedEvent[],
+): Promise<Map<string, OrganizationContext>> {
+  const byOrg = byOrganization(items);
+  const found = await db
     .selectFrom('organizations')
     .select('id')
     .where('id', 'in', [...byOrg.keys()])
     .execute();
-  const contexts = new Map<string, OrganizationContext>();
-  for (const { id: orgId } of found) {
-    const orgItems = byOrg.get(orgId) ?? [];
+  const loaded = await Promise.all(
+    found.map(async ({ id: orgId }): Promise<[string, OrganizationContext]> => {
+      const orgItems = byOrg.get(orgId) ?? [];
+      const appIds = [...new Set(orgItems.flatMap((item) => item.input.application ?? []))];
+      const addonIds = [...new Set(orgItems.flatMap((item) => item.input.addon ?? []))];
+      const [applications, addons, hooks, members, preferences, pushTargets] = await Promise.all([
+        store.organizations.existingIds('applications', orgId, appIds, db),
+        store.organizations.existingIds('addons', orgId, addonIds, db),
+        store.hooks.allFor(orgId, db),
+        store.members.all(orgId, db),
+        store.preferences.matricesOf(orgId, db),
+        store.pushTargets.ofMembers(orgId, db),
+      ]);
+      return [orgId, { applications, addons, hooks, members, preferences, pushTargets }];
+    }),
+  );
+  return new Map(loaded);
+}
+
+/**
+ * The events already stored under the ids this batch names (replays and conflicts), keyed by
+ * organization and id. Events without an id get a new one, so most batches read nothing here.
+ */
+async function storedEvents(
+  trx: Kysely<Database>,
+  items: readonly CheckedEvent[],
+  contexts: ReadonlyMap<string, OrganizationContext>,
+): Promise<Map<string, { seq: number; hash: string }>> {
+  const stored = new Map<string, { seq: number; hash: string }>();
+  for (const [orgId, orgItems] of byOrganization(items)) {
     const ids = orgItems.flatMap((item) => (item.input.id === undefined ? [] : [item.input.id]));
-    const appIds = [...new Set(orgItems.flatMap((item) => item.input.application ?? []))];
-    const addonIds = [...new Set(orgItems.flatMap((item) => item.input.addon ?? []))];
-    const existing =
-      ids.length === 0
-        ? []
-        : await trx
-            .selectFrom('events')
-            .select(['id', 'seq', 'body_hash'])
-            .where('organization_id', '=', orgId)
-            .where('id', 'in', ids)
-            .execute();
-    contexts.set(orgId, {
-      applications: await store.organizations.existingIds('applications', orgId, appIds, trx),
-      addons: await store.organizations.existingIds('addons', orgId, addonIds, trx),
-      existing: new Map(existing.map((row) => [row.id, { seq: row.seq, hash: row.body_hash }])),
-      hooks: await store.hooks.allFor(orgId, trx),
-      members: await store.members.all(orgId, trx),
-      preferences: await store.preferences.matricesOf(orgId, trx),
-      pushTargets: await store.pushTargets.ofMembers(orgId, trx),
-    });
+    if (ids.length === 0 || !contexts.has(orgId)) continue;
+    const rows = await trx
+      .selectFrom('events')
+      .select(['id', 'seq', 'body_hash'])
+      .where('organization_id', '=', orgId)
+      .where('id', 'in', ids)
+      .execute();
+    for (const row of rows) stored.set(`${orgId}\u0000${row.id}`, { seq: row.seq, hash: row.body_hash });
   }
-  return contexts;
+  return stored;
 }

@@ -54,3 +54,34 @@ it('starts the next batch with what arrived during a commit', async () => {
   await Promise.all([first, ...later]);
   assert.deepEqual(batches, [[1], [2, 3]]);
 });
+
+it('runs up to `concurrency` commits at once, the later batch taking what arrived meanwhile', async () => {
+  const batches: number[][] = [];
+  const gates: (() => void)[] = [];
+  const commits = new GroupCommit<number, number>(
+    async (items) => {
+      batches.push(items);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return items;
+    },
+    { concurrency: 2 },
+  );
+  const settled: number[] = [];
+  const track = (item: number) => commits.submit(item).then(() => settled.push(item));
+  const first = track(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = track(2);
+  await new Promise((resolve) => setImmediate(resolve));
+  const third = [3, 4].map(track);
+  await new Promise((resolve) => setImmediate(resolve));
+  // Two commits are open; 3 and 4 wait for a free one.
+  assert.deepEqual(batches, [[1], [2]]);
+  gates[1]!();
+  await second;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [[1], [2], [3, 4]]);
+  gates[0]!();
+  gates[2]!();
+  await Promise.all([first, ...third]);
+  assert.deepEqual(settled, [2, 1, 3, 4]);
+});

@@ -1,12 +1,25 @@
+export interface GroupCommitOptions {
+  /** Most items in one commit. */
+  readonly maxBatch?: number;
+  /**
+   * Commits in progress at once. With more than one, a batch prepares (reads, renders) while
+   * the one before it waits for its durable commit, so the process keeps working during
+   * that wait; `commit` itself must order what needs ordering (a lock, say).
+   */
+  readonly concurrency?: number;
+}
+
 /**
- * Group commit: callers submit items one by one; items that arrive while a commit is running
- * (or within the same event-loop turn) are committed together in the next one. One durable
- * commit then serves many requests, which is how synchronous commits stay fast.
+ * Group commit: callers submit items one by one; items that arrive while the commits are
+ * running (or within the same event-loop turn) are committed together in the next one. One
+ * durable commit then serves many requests, which is how synchronous commits stay fast.
  */
 export class GroupCommit<In, Out> {
   private queue: { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
-  private running = false;
+  private running = 0;
   private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly concurrency: number;
 
   /**
    * @param commit commits a batch and returns one result per item, in order; per-item
@@ -14,8 +27,11 @@ export class GroupCommit<In, Out> {
    */
   constructor(
     private readonly commit: (items: In[]) => Promise<(Out | Error)[]>,
-    private readonly maxBatch = 1000,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.concurrency = options.concurrency ?? 1;
+  }
 
   submit(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
@@ -26,7 +42,7 @@ export class GroupCommit<In, Out> {
 
   /** Resolves once everything submitted so far is committed. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.running) {
+    while (this.queue.length > 0 || this.running > 0) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -53,7 +69,7 @@ export class GroupCommit<In, Out> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    if (this.scheduled || this.running >= this.concurrency) return;
     this.scheduled = true;
     // setImmediate lets every request already read from the sockets join this batch.
     setImmediate(() => {
@@ -63,13 +79,13 @@ export class GroupCommit<In, Out> {
   }
 
   private async run(): Promise<void> {
-    if (this.running || this.queue.length === 0) return;
-    this.running = true;
+    if (this.running >= this.concurrency || this.queue.length === 0) return;
+    this.running++;
     const batch = this.queue.splice(0, this.maxBatch);
     try {
       await this.commitBatch(batch);
     } finally {
-      this.running = false;
+      this.running--;
       if (this.queue.length > 0) this.schedule();
     }
   }

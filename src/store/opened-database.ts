@@ -11,6 +11,11 @@ export interface StoreDialect {
   readonly supportsRowLocks: boolean;
   /** Several processes use this store at once (leases of others may be alive). */
   readonly sharedByProcesses: boolean;
+  /**
+   * Queries run on a pool of connections, so two transactions (or a transaction and reads
+   * outside it) make progress at the same time. SQLite has one connection: they take turns.
+   */
+  readonly concurrentConnections: boolean;
 }
 
 export interface OpenedDatabase {

@@ -122,6 +122,25 @@ for (const kind of STORE_KINDS) {
       assert.equal(rows.length, new Set(rows.map((row) => row.hook)).size);
     });
 
+    it('stores an id once when its copies arrive in different, overlapping batches', async () => {
+      const event = { id: 'replay-race', type: 'job.fail', organization: 'acme', application: 'web', data: { n: 1 } };
+      // Copies are started across several event-loop turns, with other events around them, so
+      // they land in separate group commits, which on PostgreSQL overlap.
+      const answers = [];
+      for (let round = 0; round < 8; round++) {
+        answers.push(t.json('POST', '/v1/events', event));
+        answers.push(t.json('POST', '/v1/events', { ...event, id: undefined, data: { n: round } }));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const copies = (await Promise.all(answers)).filter((_, index) => index % 2 === 0);
+      assert.deepEqual(new Set(copies.map((answer) => answer.status)), new Set([202]));
+      assert.equal(new Set(copies.map((answer) => answer.body.seq)).size, 1);
+      const listed = await t.json('GET', '/v1/organizations/acme/events?type=job.fail&limit=100');
+      assert.equal(listed.body.data.filter((stored: { id: string }) => stored.id === 'replay-race').length, 1);
+      const rows = await waitForDeliveries(t, 'replay-race', (found) => found.length > 0);
+      assert.equal(rows.length, new Set(rows.map((row) => `${row.hook}/${row.channel}/${row.address}`)).size);
+    });
+
     it('gives sequence numbers that increase with every stored event', async () => {
       const answers = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>

@@ -30,7 +30,7 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
           await sql`pragma synchronous = full`.execute(connection);
         }
       }),
-    dialect: { name: 'sqlite', supportsSkipLocked: false, supportsRowLocks: false, sharedByProcesses: false },
+    dialect: { name: 'sqlite', supportsSkipLocked: false, supportsRowLocks: false, sharedByProcesses: false, concurrentConnections: false },
     wakeups: localWakeups,
     eventWakeups: localWakeups,
     inboxReadWakeups: localWakeups,
