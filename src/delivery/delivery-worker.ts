@@ -69,7 +69,8 @@ export class DeliveryWorker {
   private readonly random: () => number;
   private readonly targetSettings: TargetSettings;
   private readonly breaker: TargetBreaker;
-  private readonly targetSlots: TargetConcurrency;
+  /** Per-target slots; a delivery waiting in its target's line keeps its batch for when it starts. */
+  private readonly targetSlots: TargetConcurrency<DeliveryBatch>;
   /** Each in-flight send's settled promise, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Aborted when `stop` gives up waiting: every send still running is cut short. */
@@ -130,6 +131,10 @@ export class DeliveryWorker {
     await this.stopListening?.();
     // A claim under way launches its deliveries: wait for it, so they are in flight below.
     await this.pumping;
+    // Deliveries waiting for a slot of their target go back to the queue unsent, at no cost.
+    const now = this.options.clock.now();
+    for (const { row } of this.targetSlots.takeLines())
+      this.postpone(row, { deferredUntil: now, reason: 'waiting: handed back to the queue by a stopping worker' });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(this.inFlight.values()),
@@ -158,26 +163,25 @@ export class DeliveryWorker {
   }
 
   private async claimAndLaunch(): Promise<void> {
-    const { store, clock, concurrency, logger, sendTimeoutMs } = this.options;
+    const { store, clock, concurrency, logger } = this.options;
     try {
       do {
         this.pumpAgain = false;
         await this.reclaimExpiredLeases();
         while (this.running && this.canClaim()) {
           const now = clock.now();
-          const rows = await store.queue.claim(this.owner, now, concurrency - this.inFlight.size, now + this.leaseMs);
+          const rows = await store.queue.claim(this.owner, now, concurrency - this.busySlots(), now + this.leaseMs);
           if (rows.length === 0) break;
           const batch = await loadDeliveryBatch(store, rows);
           const waits = await this.breaker.admit(rows, batch.health, now);
-          this.targetSlots.admit(rows, waits, now);
           // The batch's sends all start now, so they share one deadline: one timer and one
           // combined signal per batch instead of per send (about 5% of the CPU per delivery).
-          const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(sendTimeoutMs)]);
-          setMaxListeners(0, signal); // a channel may listen once per send: not a leak
+          const signal = this.sendDeadline();
           for (const row of rows) {
-            const wait = waits.get(row.id);
-            if (wait === undefined) this.launch(row, batch, signal);
-            else this.postpone(row, wait);
+            const admission = waits.get(row.id) ?? this.targetSlots.admit(row, batch, now);
+            if (admission === 'send') this.launch(row, batch, signal);
+            else if (admission === 'lined') this.held.add(row.id);
+            else this.postpone(row, admission);
           }
         }
       } while (this.pumpAgain && this.running);
@@ -214,8 +218,21 @@ export class DeliveryWorker {
    * worker claims at once, so a single event is not held back.
    */
   private canClaim(): boolean {
-    const free = this.options.concurrency - this.inFlight.size;
-    return free > 0 && (this.inFlight.size === 0 || free >= this.refillAt);
+    const busy = this.busySlots();
+    const free = this.options.concurrency - busy;
+    return free > 0 && (busy === 0 || free >= this.refillAt);
+  }
+
+  /** Slots taken: sends in flight, and deliveries waiting in a target's line here. */
+  private busySlots(): number {
+    return this.inFlight.size + this.targetSlots.waiting;
+  }
+
+  /** The signal of sends starting now: aborted at the send timeout, or when the worker gives up. */
+  private sendDeadline(): AbortSignal {
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.sendTimeoutMs)]);
+    setMaxListeners(0, signal); // a channel may listen once per send: not a leak
+    return signal;
   }
 
   private async reclaimExpiredLeases(): Promise<void> {
@@ -257,7 +274,8 @@ export class DeliveryWorker {
     const started = performance.now();
     const done = this.deliver(row, batch, signal).finally(() => {
       this.inFlight.delete(row.id);
-      this.targetSlots.release(row, performance.now() - started);
+      const next = this.targetSlots.release(row, performance.now() - started);
+      if (next !== undefined) this.launch(next.row, next.context, this.sendDeadline());
       this.wake();
     });
     this.inFlight.set(row.id, done);

@@ -4,7 +4,11 @@ import { deliveryTarget } from '../store/target-health-repository.ts';
 
 /** The wait assumed for a target before any of its sends has finished here. */
 const UNKNOWN_LATENCY_MS = 250;
-/** A send time below this is taken as this: shorter waits only bring deliveries back before a slot is free. */
+/**
+ * A wait shorter than this is spent in this process's memory, in the target's line, rather than
+ * through the queue: a deferral costs a write, a claim and this much latency at least, which for
+ * a target answering in a millisecond or two is many times the wait itself.
+ */
 const MIN_WAIT_MS = 20;
 const MAX_WAIT_MS = 5 * 60_000;
 /** Weight of the newest send in a target's average send time. */
@@ -12,66 +16,106 @@ const LATENCY_WEIGHT = 0.2;
 /** Targets whose average is kept once they have nothing in flight (beyond that, idle ones are forgotten). */
 const REMEMBERED_TARGETS = 4096;
 
-interface TargetLoad {
+interface TargetLoad<Waiting> {
   inFlight: number;
   /** Moving average of this target's send times here; undefined before the first one ends. */
   latencyMs: number | undefined;
   /** The latest time an over-limit delivery of this target was put off to. */
   scheduledUntil: number;
+  /** Deliveries waiting here, in claim order, for one of this target's slots. */
+  line: Lined<Waiting>[];
 }
+
+/** A delivery waiting in its target's line, with what its caller needs to start it. */
+export interface Lined<Context> {
+  readonly row: ClaimedDelivery;
+  readonly context: Context;
+}
+
+/** What `admit` decided for one delivery. */
+export type Admission = 'send' | 'lined' | Deferral;
 
 /**
  * Caps the sends one worker process has in flight to one target (a hook, or a channel and
- * address), so a slow or rate-limited target cannot take every slot. A delivery over the cap is
- * put back in the queue, spending no attempt, and the over-limit deliveries of a target are
- * spread out at the pace the target takes them here (cap / average send time): the first waits
- * one send time, each next one a cap-th of it more. A fast target's backlog thus comes back
- * within milliseconds, a slow one's in step with its answers, each delivery deferred about once,
- * and the freed slots go to other targets meanwhile. Counting is per process, in memory: the cap
- * protects this process's slots.
+ * address), so a slow or rate-limited target cannot take every slot. A delivery over the cap:
+ * - waits in the target's line, in memory, when its turn is due within MIN_WAIT_MS at the pace
+ *   the target answers here (a fast target's burst: it starts the moment a slot frees);
+ * - otherwise is put back in the queue, spending no attempt, and the over-limit deliveries of a
+ *   target are spread out at that pace (cap / average send time): the first waits one send
+ *   time, each next one a cap-th of it more. A slow target's backlog comes back in step with
+ *   its answers, each delivery deferred about once, and other targets use the slots meanwhile.
+ * Counting is per process, in memory: the cap protects this process's slots.
  */
-export class TargetConcurrency {
-  private readonly loads = new Map<string, TargetLoad>();
+export class TargetConcurrency<Waiting> {
+  private readonly loads = new Map<string, TargetLoad<Waiting>>();
+  private lined = 0;
 
   constructor(private readonly limit: number) {}
 
-  /**
-   * Takes a slot for each delivery of `rows` that is to be sent now (not in `waits`); those over
-   * their target's cap are added to `waits` instead. Each slot taken is given back with `release`.
-   */
-  admit(rows: readonly ClaimedDelivery[], waits: Map<string, Deferral>, now: number): void {
-    for (const row of rows) {
-      if (waits.has(row.id)) continue;
-      const target = deliveryTarget(row);
-      let load = this.loads.get(target);
-      if (load === undefined) {
-        load = { inFlight: 0, latencyMs: undefined, scheduledUntil: 0 };
-        this.loads.set(target, load);
-      }
-      if (load.inFlight < this.limit) {
-        load.inFlight += 1;
-        continue;
-      }
-      const latency = Math.max(MIN_WAIT_MS, load.latencyMs ?? UNKNOWN_LATENCY_MS);
-      load.scheduledUntil = Math.min(
-        now + MAX_WAIT_MS,
-        Math.max(load.scheduledUntil + latency / this.limit, now + latency),
-      );
-      waits.set(row.id, {
-        deferredUntil: Math.ceil(load.scheduledUntil),
-        reason: `waiting: ${this.limit} sends to this target are already under way`,
-      });
-    }
+  /** Deliveries waiting in a line (they count as taken slots of the worker). */
+  get waiting(): number {
+    return this.lined;
   }
 
-  /** Gives back the slot of a send that took `latencyMs`. */
-  release(row: ClaimedDelivery, latencyMs: number): void {
+  /**
+   * Decides for one delivery: `send` (a slot is taken; give it back with `release`), `lined`
+   * (kept with `context` until `release` hands it back, its slot already taken), or a deferral.
+   */
+  admit(row: ClaimedDelivery, context: Waiting, now: number): Admission {
+    const target = deliveryTarget(row);
+    let load = this.loads.get(target);
+    if (load === undefined) {
+      load = { inFlight: 0, latencyMs: undefined, scheduledUntil: 0, line: [] };
+      this.loads.set(target, load);
+    }
+    if (load.inFlight < this.limit) {
+      load.inFlight += 1;
+      return 'send';
+    }
+    if (load.latencyMs !== undefined && ((load.line.length + 1) * load.latencyMs) / this.limit <= MIN_WAIT_MS) {
+      load.line.push({ row, context });
+      this.lined += 1;
+      return 'lined';
+    }
+    const latency = Math.max(MIN_WAIT_MS, load.latencyMs ?? UNKNOWN_LATENCY_MS);
+    load.scheduledUntil = Math.min(
+      now + MAX_WAIT_MS,
+      Math.max(load.scheduledUntil + latency / this.limit, now + latency),
+    );
+    return {
+      deferredUntil: Math.ceil(load.scheduledUntil),
+      reason: `waiting: ${this.limit} sends to this target are already under way`,
+    };
+  }
+
+  /**
+   * Gives back the slot of a send that took `latencyMs`. When the target has a line, its first
+   * delivery takes the slot and is returned: the caller starts it.
+   */
+  release(row: ClaimedDelivery, latencyMs: number): Lined<Waiting> | undefined {
     const target = deliveryTarget(row);
     const load = this.loads.get(target);
-    if (load === undefined) return;
-    load.inFlight -= 1;
+    if (load === undefined) return undefined;
     load.latencyMs =
       load.latencyMs === undefined ? latencyMs : load.latencyMs + LATENCY_WEIGHT * (latencyMs - load.latencyMs);
+    const next = load.line.shift();
+    if (next !== undefined) {
+      this.lined -= 1;
+      return next;
+    }
+    load.inFlight -= 1;
     if (load.inFlight <= 0 && this.loads.size > REMEMBERED_TARGETS) this.loads.delete(target);
+    return undefined;
+  }
+
+  /** Empties every line (the worker is stopping): the caller hands these back to the queue. */
+  takeLines(): Lined<Waiting>[] {
+    const all: Lined<Waiting>[] = [];
+    for (const load of this.loads.values()) {
+      all.push(...load.line);
+      load.line = [];
+    }
+    this.lined = 0;
+    return all;
   }
 }

@@ -1,7 +1,8 @@
 // A slow target never takes every slot of a worker: at most CLARION_TARGET_CONCURRENCY sends go to
 // one target at once, the deliveries over that wait in the queue a moment (no slot held, no
 // attempt spent), and another target's deliveries are sent meanwhile. The slow receiver here
-// answers only when the test lets it, so "slow" is a state, not a measured time.
+// answers only when the test lets it, so "slow" is a state, not a measured time. A fast target's
+// burst over the cap waits in the worker's memory instead, and goes out as its sends finish.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { FakeClock } from '../../src/clock.ts';
@@ -99,6 +100,55 @@ for (const kind of STORE_KINDS) {
       assert.ok(
         all.every((d) => d.attempts === 1),
         'every delivery was sent on its first attempt',
+      );
+    });
+
+    it("sends a fast target's burst over the cap as slots free, without a trip through the queue", async () => {
+      const fast = await startHttpReceiver();
+      open.push(fast);
+      // The clock never moves: a delivery put back in the queue for later would never fall due.
+      const clock = new FakeClock();
+      const t = await startTestClarion(kind, {
+        config: { workerConcurrency: 64, targetConcurrency: 4 },
+        deps: { clock },
+      });
+      open.push(t);
+      assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
+      const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
+        name: 'Fast',
+        kind: 'webhook',
+        url: `${fast.url}/hook`,
+        events: ['job.backon'],
+      });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      const send = (id: string) =>
+        t.json('POST', '/v1/events', { id, type: 'job.backon', organization: 'acme', data: {} });
+
+      // One at a time first: the worker learns how fast this target answers.
+      for (let i = 0; i < 15; i++) {
+        assert.equal((await send(`warm${i}`)).status, 202);
+        await fast.waitFor(i + 1, SETTLE_TIMEOUT_MS);
+      }
+      // Then twice the cap in one claim: four are sent, four wait in the target's line.
+      const worker = t.clarion.worker!;
+      await worker.stop(SETTLE_TIMEOUT_MS);
+      for (let i = 0; i < 8; i++) assert.equal((await send(`burst${i}`)).status, 202);
+      await worker.start();
+      await fast.waitFor(23, SETTLE_TIMEOUT_MS);
+
+      let burst: { status: string; attempts: number; last_error: string | null }[] = [];
+      for (const deadline = Date.now() + SETTLE_TIMEOUT_MS; Date.now() < deadline; await sleep(20)) {
+        burst = await Promise.all(
+          Array.from(
+            { length: 8 },
+            async (_, i) => (await t.json('GET', `/v1/deliveries?event=burst${i}`)).body.data[0],
+          ),
+        );
+        if (burst.every((delivery) => delivery.status === 'sent')) break;
+      }
+      assert.deepEqual(
+        burst.map((delivery) => [delivery.status, delivery.attempts]),
+        Array.from({ length: 8 }, () => ['sent', 1]),
       );
     });
   });
