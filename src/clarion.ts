@@ -151,7 +151,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
 
   const runsWorkers = config.role !== 'api';
   const runsApi = config.role !== 'worker';
-  const worker = runsWorkers
+  const worker: DeliveryWorker | undefined = runsWorkers
     ? new DeliveryWorker({
         store,
         catalog,
@@ -165,7 +165,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         targetConcurrency: config.targetConcurrency,
         sendTimeoutMs: config.sendTimeoutMs,
         // The organization hears of a hook Clarion disabled through its other channels.
-        announceDisabled: async (trx, disabledHooks) => {
+        announceDisabled: async (trx, disabledHooks): Promise<number> => {
           const { created, refused } = await ingest.ingestWithin(trx, disabledHooks.map(targetDisabledEvent));
           for (const error of refused) logger.error({ err: error }, 'could not store notification.target.disabled');
           return created;
@@ -202,6 +202,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     clock,
     onDeliveriesQueued: wakeWorkers,
     onEventsCommitted: wakeStreams,
+    ...(worker !== undefined ? { dispatch: worker } : {}),
   });
   const inboxReads = new InboxReadNews(streams, store.inboxReadWakeups);
   const stopListening: (() => Promise<void>)[] = [];

@@ -85,7 +85,7 @@ const DEFAULTS = {
   logLevel: 'info',
   retentionDays: 30,
   workerConcurrency: 256, // in-flight sends per worker process
-  targetConcurrency: 8, // one slow target never holds more than this many of the slots
+  targetConcurrency: 32, // one slow target never holds more than an eighth of the slots
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
   shutdownTimeoutMs: 10_000,
   flowdockApiUrl: 'https://api.flowdock.com',

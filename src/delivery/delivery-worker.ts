@@ -30,6 +30,10 @@ const SETTLE_BATCH_TARGET = 64;
  * meanwhile, so the only cost is outcomes reaching the store up to 10 ms later.
  */
 const SETTLE_LINGER_MS = 10;
+/** A batch whose events or hooks could not be read is tried again after this long. */
+const UNREADABLE_BATCH_RETRY_MS = 5_000;
+/** Sends starting within this many milliseconds of each other share one deadline signal. */
+const SHARED_DEADLINE_MS = 10;
 
 export interface DeliveryWorkerOptions {
   readonly store: Store;
@@ -62,7 +66,8 @@ export interface DeliveryWorkerOptions {
  */
 export class DeliveryWorker {
   readonly owner = newId('wrk');
-  private readonly leaseMs: number;
+  /** How long a claim (or a direct dispatch) leases a delivery to this worker. */
+  readonly leaseMs: number;
   /** Free slots needed before claiming again while sends are in flight (a quarter of them). */
   private readonly refillAt: number;
   private readonly pollIntervalMs: number;
@@ -85,10 +90,18 @@ export class DeliveryWorker {
   /** The pump running now, if any (stop waits for it: a claim may be under way). */
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
+  /** False once a claim found fewer due deliveries than it asked for, until something wakes the worker. */
+  private queueMayHaveWork = true;
   private cancelWake: (() => void) | undefined;
   private cancelRenew: (() => void) | undefined;
   private stopListening: (() => Promise<void>) | undefined;
   private lastReclaimAt = 0;
+  /** Slots set aside by `reserve` for deliveries an ingest is committing leased to this worker. */
+  private reserved = 0;
+  /** Directly dispatched deliveries being started (stop waits for them). */
+  private readonly accepting = new Set<Promise<void>>();
+  /** The deadline shared by the sends starting about now (see sendDeadline). */
+  private deadline: { signal: AbortSignal; startedAt: number } | undefined;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.leaseMs = options.sendTimeoutMs * 2;
@@ -110,15 +123,26 @@ export class DeliveryWorker {
     }
     this.running = true;
     this.stopping = new AbortController();
+    this.deadline = undefined; // it listens to the previous run's stopping signal
     // Other processes sharing the store announce the deliveries they queue.
     this.stopListening = await store.wakeups.listen(() => this.wake());
     this.scheduleRenewal();
     this.wake();
   }
 
-  /** Looks at the queue now (new deliveries were committed, or a slot freed up). */
+  /** Looks at the queue now (deliveries were queued or fell due). */
   wake(): void {
+    this.queueMayHaveWork = true;
     void this.pump();
+  }
+
+  /**
+   * A send ended: claim again only if the last claim may have left due deliveries behind. Most
+   * sends end with nothing due (the worker keeps up, or took its deliveries straight from the
+   * ingest), and a claim that finds nothing still costs a transaction.
+   */
+  private slotFreed(): void {
+    if (this.queueMayHaveWork) void this.pump();
   }
 
   /**
@@ -129,8 +153,9 @@ export class DeliveryWorker {
     this.running = false;
     this.clearWake();
     await this.stopListening?.();
-    // A claim under way launches its deliveries: wait for it, so they are in flight below.
+    // A claim or a dispatch under way launches its deliveries: wait for it, so they are in flight below.
     await this.pumping;
+    await Promise.allSettled(this.accepting);
     // Deliveries waiting for a slot of their target go back to the queue unsent, at no cost.
     const now = this.options.clock.now();
     for (const { row } of this.targetSlots.takeLines())
@@ -170,23 +195,83 @@ export class DeliveryWorker {
         await this.reclaimExpiredLeases();
         while (this.running && this.canClaim()) {
           const now = clock.now();
-          const rows = await store.queue.claim(this.owner, now, concurrency - this.busySlots(), now + this.leaseMs);
+          const wanted = concurrency - this.busySlots();
+          // Cleared before the claim, so a wake-up arriving during it is not lost.
+          this.queueMayHaveWork = false;
+          const rows = await store.queue.claim(this.owner, now, wanted, now + this.leaseMs);
+          if (rows.length === wanted) this.queueMayHaveWork = true;
           if (rows.length === 0) break;
-          const batch = await loadDeliveryBatch(store, rows);
-          const waits = await this.breaker.admit(rows, batch.health, now);
-          // The batch's sends all start now, so they share one deadline: one timer and one
-          // combined signal per batch instead of per send (about 5% of the CPU per delivery).
-          const signal = this.sendDeadline();
-          for (const row of rows) {
-            const admission = waits.get(row.id) ?? this.targetSlots.admit(row, batch, now);
-            if (admission === 'send') this.launch(row, batch, signal);
-            else if (admission === 'lined') this.held.add(row.id);
-            else this.postpone(row, admission);
-          }
+          await this.launchBatch(rows, now);
         }
       } while (this.pumpAgain && this.running);
     } catch (error) {
       logger.error({ err: error }, 'claiming deliveries failed; trying again shortly');
+    }
+  }
+
+  /**
+   * Sets aside up to `wanted` free slots for deliveries that an ingest in this process is about
+   * to commit already leased to this worker, and returns how many. Each slot is given back by
+   * `accept`, with the deliveries or without them (the commit failed).
+   */
+  reserve(wanted: number): number {
+    if (!this.running) return 0;
+    const granted = Math.max(0, Math.min(wanted, this.options.concurrency - this.busySlots()));
+    this.reserved += granted;
+    return granted;
+  }
+
+  /**
+   * Starts deliveries committed leased to this worker (see `reserve`): no claim, no wake-up, so
+   * an event's first sends leave as soon as its 202 does.
+   */
+  accept(rows: readonly ClaimedDelivery[], reserved: number): void {
+    // The slots of the rows stay reserved until they are launched (a claim meanwhile must not take them).
+    this.reserved -= reserved - rows.length;
+    if (rows.length === 0) return;
+    const { clock, logger } = this.options;
+    const now = clock.now();
+    if (!this.running) {
+      // Stopping already: they go back to the queue unsent, for the next worker.
+      this.reserved -= rows.length;
+      for (const row of rows)
+        this.postpone(row, { deferredUntil: now, reason: 'waiting: handed back to the queue by a stopping worker' });
+      return;
+    }
+    const started = this.launchBatch(rows, now, rows.length)
+      .catch((error: unknown) => logger.error({ err: error }, 'starting dispatched deliveries failed'))
+      .finally(() => this.accepting.delete(started));
+    this.accepting.add(started);
+  }
+
+  /**
+   * Sends a batch of leased deliveries, or puts each off as its target requires, then frees the
+   * `reserved` slots that were held for them (dispatched rows). A batch whose
+   * context cannot be read goes back to the queue shortly (no attempt spent), rather than staying
+   * leased to this worker, which never reclaims its own leases.
+   */
+  private async launchBatch(rows: readonly ClaimedDelivery[], now: number, reserved = 0): Promise<void> {
+    let batch: DeliveryBatch;
+    let waits: Map<string, Deferral>;
+    try {
+      batch = await loadDeliveryBatch(this.options.store, rows);
+      waits = await this.breaker.admit(rows, batch.health, now);
+    } catch (error) {
+      this.reserved -= reserved;
+      const retryAt = now + UNREADABLE_BATCH_RETRY_MS;
+      for (const row of rows)
+        this.postpone(row, { deferredUntil: retryAt, reason: 'waiting: reading what the delivery refers to failed' });
+      throw error;
+    }
+    // The batch's sends all start now, so they share one deadline: one timer and one
+    // combined signal per batch, not per send (about 5% of the CPU per delivery).
+    const signal = this.sendDeadline();
+    this.reserved -= reserved; // from here on, each row is in flight, in a line or put off
+    for (const row of rows) {
+      const admission = waits.get(row.id) ?? this.targetSlots.admit(row, batch, now);
+      if (admission === 'send') this.launch(row, batch, signal);
+      else if (admission === 'lined') this.held.add(row.id);
+      else this.postpone(row, admission);
     }
   }
 
@@ -223,15 +308,22 @@ export class DeliveryWorker {
     return free > 0 && (busy === 0 || free >= this.refillAt);
   }
 
-  /** Slots taken: sends in flight, and deliveries waiting in a target's line here. */
+  /** Slots taken: sends in flight, deliveries waiting in a target's line here, and reserved ones. */
   private busySlots(): number {
-    return this.inFlight.size + this.targetSlots.waiting;
+    return this.inFlight.size + this.targetSlots.waiting + this.reserved;
   }
 
-  /** The signal of sends starting now: aborted at the send timeout, or when the worker gives up. */
+  /**
+   * The signal of sends starting now: aborted at the send timeout, or when the worker gives up.
+   * Sends started within SHARED_DEADLINE_MS share one (a timer and a combined signal cost about
+   * 30 us each): their timeout is at most that much shorter than asked.
+   */
   private sendDeadline(): AbortSignal {
+    const now = performance.now();
+    if (this.deadline !== undefined && now - this.deadline.startedAt < SHARED_DEADLINE_MS) return this.deadline.signal;
     const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.sendTimeoutMs)]);
     setMaxListeners(0, signal); // a channel may listen once per send: not a leak
+    this.deadline = { signal, startedAt: now };
     return signal;
   }
 
@@ -276,7 +368,7 @@ export class DeliveryWorker {
       this.inFlight.delete(row.id);
       const next = this.targetSlots.release(row, performance.now() - started);
       if (next !== undefined) this.launch(next.row, next.context, this.sendDeadline());
-      this.wake();
+      this.slotFreed();
     });
     this.inFlight.set(row.id, done);
   }
@@ -345,8 +437,8 @@ export class DeliveryWorker {
           const batch = this.settlements;
           this.settlements = [];
           const targets = this.breaker.takeOutcomes();
+          let queued = 0;
           try {
-            let queued = 0;
             await store.queue.settle(this.owner, batch, async (trx, disabledHooks) => {
               if (targets.length > 0) await store.targetHealth.record(trx, targets, BREAKER_POLICY, clock.now());
               if (disabledHooks.length > 0 && this.options.announceDisabled) {
@@ -359,7 +451,11 @@ export class DeliveryWorker {
             logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');
           }
           for (const settlement of batch) this.held.delete(settlement.deliveryId);
-          this.wake();
+          // Deliveries back in the queue (a retry, a deferral, a target's pause lifted, a notice
+          // queued) change when the worker must look next; outcomes that end a delivery do not.
+          if (queued > 0 || targets.length > 0 || batch.some((settlement) => settlement.status === 'pending')) {
+            this.wake();
+          }
         }
       } finally {
         this.settlingNow = false;

@@ -5,6 +5,7 @@ import { ClarionError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { routeEvent, type RoutingContext } from '../routing/route-event.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
+import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { Database, DeliveriesTable, EventsTable, InboxItemsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
@@ -27,10 +28,26 @@ export interface EventIngestOptions {
   /** Called after each commit that created deliveries (wakes the workers). */
   readonly onDeliveriesQueued: () => void;
   /**
+   * The delivery worker of this process, if it runs one: new deliveries it has free slots for
+   * are committed already leased to it and handed over after the commit, with no claim.
+   */
+  readonly dispatch?: LocalDispatch;
+  /**
    * Called after each commit that stored events, with the stream feeds that have news:
    * `org:<id>` per organization, `user:<id>` per member whose inbox got an item.
    */
   readonly onEventsCommitted?: (feeds: string[]) => void;
+}
+
+/** A worker in this process that takes deliveries straight from the ingest that creates them. */
+export interface LocalDispatch {
+  /** The lease owner the handed-over deliveries are committed with. */
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** Sets aside up to `wanted` slots; returns how many. */
+  reserve(wanted: number): number;
+  /** Starts the committed deliveries (none when the commit failed) and frees the `reserved` slots. */
+  accept(rows: readonly ClaimedDelivery[], reserved: number): void;
 }
 
 // SQLite allows 32,766 bound parameters per statement; rows of ~22 columns fit 1,000 at a time.
@@ -95,10 +112,17 @@ export class EventIngest {
     // is held only for the writes. A hook or member changed meanwhile is seen by the next
     // batch, as it would be had the change come a few milliseconds later.
     const contexts = await loadContexts(store.db, store, items);
-    const { answers, created, feeds } = await store.db
-      .transaction()
-      .execute((trx) => this.commitIn(trx, items, contexts));
-    if (created > 0) this.options.onDeliveriesQueued();
+    const handOver: Handover = { rows: [], reserved: 0 };
+    let committed;
+    try {
+      committed = await store.db.transaction().execute((trx) => this.commitIn(trx, items, contexts, handOver));
+    } finally {
+      // After a failed commit this only frees the reserved slots.
+      this.options.dispatch?.accept(committed === undefined ? [] : handOver.rows, handOver.reserved);
+    }
+    const { answers, created, feeds } = committed;
+    // Deliveries left in the queue are news for this process's worker and for other processes.
+    if (created > handOver.rows.length) this.options.onDeliveriesQueued();
     if (feeds.length > 0) this.options.onEventsCommitted?.(feeds);
     return answers;
   }
@@ -107,6 +131,7 @@ export class EventIngest {
     trx: Kysely<Database>,
     items: CheckedEvent[],
     loaded?: Map<string, OrganizationContext>,
+    handOver?: Handover,
   ): Promise<{ answers: (IngestResult | Error)[]; created: number; feeds: string[] }> {
     const { store, clock } = this.options;
     // Reserving the numbers first locks the counter row until commit, so transactions that
@@ -205,6 +230,7 @@ export class EventIngest {
       answers.push({ id, seq, duplicate: false, deliveries: routing.deliveries.length });
     }
 
+    if (handOver !== undefined) this.leaseToLocalWorker(deliveryRows, now, handOver);
     for (let i = 0; i < eventRows.length; i += INSERT_CHUNK) {
       await trx
         .insertInto('events')
@@ -235,6 +261,39 @@ export class EventIngest {
     for (const row of inboxRows) feeds.add(`user:${row.user_id}`);
     return { answers, created: deliveryRows.length, feeds: [...feeds] };
   }
+
+  /**
+   * Marks as many of the new deliveries as the local worker has free slots for as leased to it
+   * (the state a claim would give them), and notes them in `handOver` for after the commit.
+   */
+  private leaseToLocalWorker(deliveryRows: Insertable<DeliveriesTable>[], now: number, handOver: Handover): void {
+    const { dispatch } = this.options;
+    if (dispatch === undefined || deliveryRows.length === 0) return;
+    handOver.reserved = dispatch.reserve(deliveryRows.length);
+    for (const row of deliveryRows.slice(0, handOver.reserved)) {
+      row.status = 'sending';
+      row.lease_owner = dispatch.owner;
+      row.lease_until = now + dispatch.leaseMs;
+      handOver.rows.push({
+        id: row.id,
+        organization_id: row.organization_id,
+        event_seq: row.event_seq,
+        application_id: row.application_id ?? null,
+        hook_id: row.hook_id ?? null,
+        channel: row.channel,
+        address: row.address ?? null,
+        user_id: row.user_id ?? null,
+        attempts: 0,
+        next_attempt_at: now,
+      });
+    }
+  }
+}
+
+/** The deliveries of one commit leased to the local worker, and the slots it set aside for them. */
+interface Handover {
+  rows: ClaimedDelivery[];
+  reserved: number;
 }
 
 /** What checking and routing an organization's events read. */

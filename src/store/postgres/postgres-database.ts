@@ -33,7 +33,13 @@ export function openPostgresDatabase(
         await sql`set local synchronous_commit = off`.execute(trx);
         return fn(trx);
       }),
-    dialect: { name: 'postgres', supportsSkipLocked: true, supportsRowLocks: true, sharedByProcesses: true, concurrentConnections: true },
+    dialect: {
+      name: 'postgres',
+      supportsSkipLocked: true,
+      supportsRowLocks: true,
+      sharedByProcesses: true,
+      concurrentConnections: true,
+    },
     wakeups: new PostgresWakeups(pool, connectionString, onError),
     eventWakeups: new PostgresWakeups(pool, connectionString, onError, 'clarion_events'),
     inboxReadWakeups: new PostgresWakeups(pool, connectionString, onError, 'clarion_inbox_reads'),

@@ -30,7 +30,13 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
           await sql`pragma synchronous = full`.execute(connection);
         }
       }),
-    dialect: { name: 'sqlite', supportsSkipLocked: false, supportsRowLocks: false, sharedByProcesses: false, concurrentConnections: false },
+    dialect: {
+      name: 'sqlite',
+      supportsSkipLocked: false,
+      supportsRowLocks: false,
+      sharedByProcesses: false,
+      concurrentConnections: false,
+    },
     wakeups: localWakeups,
     eventWakeups: localWakeups,
     inboxReadWakeups: localWakeups,
