@@ -85,7 +85,7 @@ const DEFAULTS = {
   logLevel: 'info',
   retentionDays: 30,
   workerConcurrency: 256, // in-flight sends per worker process
-  targetConcurrency: 32, // one slow target never holds more than an eighth of the slots
+  targetConcurrency: 64, // one slow target never holds more than a quarter of the slots
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
   shutdownTimeoutMs: 10_000,
   flowdockApiUrl: 'https://api.flowdock.com',

@@ -18,7 +18,7 @@ it('lines up the burst of a target that answers fast, and hands each waiting one
   assert.equal(slots.release(sent[0]!, 2), undefined);
   assert.equal(slots.admit(delivery('fast'), 'ctx', 0), 'send');
 
-  // At 2 ms a send and 2 slots, a turn comes every 1 ms: up to 20 ms of turns wait here.
+  // At 2 ms a send and 2 slots, a turn comes every 1 ms: up to 500 ms of turns wait here.
   const lined = Array.from({ length: 3 }, () => delivery('fast'));
   for (const [index, row] of lined.entries()) assert.equal(slots.admit(row, `ctx${index}`, 0), 'lined');
   assert.equal(slots.waiting, 3);
@@ -35,12 +35,12 @@ it("puts a slow target's deliveries over the cap back in the queue, spread at it
   const slots = new TargetConcurrency<string>(2);
   const first = delivery('slow');
   assert.equal(slots.admit(first, 'ctx', 0), 'send');
-  slots.release(first, 400); // 400 ms a send: a line would wait far longer than a deferral costs
+  slots.release(first, 2000); // 2 s a send: the second in line would wait 2 s, past the line's 500 ms
   for (const row of [delivery('slow'), delivery('slow')]) assert.equal(slots.admit(row, 'ctx', 1000), 'send');
   const deferrals = [delivery('slow'), delivery('slow')].map((row) => slots.admit(row, 'ctx', 1000));
   assert.deepEqual(
     deferrals.map((admission) => (typeof admission === 'object' ? admission.deferredUntil : admission)),
-    [1400, 1600],
+    [3000, 4000],
   );
   assert.equal(slots.waiting, 0);
   // Another target is not held back by this one.
