@@ -85,10 +85,7 @@ export class TargetConcurrency<Waiting> {
       return 'lined';
     }
     const pace = Math.max(MIN_WAIT_MS, latency);
-    load.scheduledUntil = Math.min(
-      now + MAX_WAIT_MS,
-      Math.max(load.scheduledUntil + pace / this.limit, now + pace),
-    );
+    load.scheduledUntil = Math.min(now + MAX_WAIT_MS, Math.max(load.scheduledUntil + pace / this.limit, now + pace));
     return {
       deferredUntil: Math.ceil(load.scheduledUntil),
       reason: `waiting: ${this.limit} sends to this target are already under way`,
