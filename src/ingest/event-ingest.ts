@@ -6,6 +6,7 @@ import { newId } from '../ids.ts';
 import { routeEvent, type RoutingContext } from '../routing/route-event.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
 import type { ClaimedDelivery } from '../store/delivery-queue.ts';
+import { insertDeliveries } from '../store/delivery-inserts.ts';
 import type { Database, DeliveriesTable, EventsTable, InboxItemsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
@@ -237,12 +238,7 @@ export class EventIngest {
         .values(eventRows.slice(i, i + INSERT_CHUNK))
         .execute();
     }
-    for (let i = 0; i < deliveryRows.length; i += INSERT_CHUNK) {
-      await trx
-        .insertInto('deliveries')
-        .values(deliveryRows.slice(i, i + INSERT_CHUNK))
-        .execute();
-    }
+    await insertDeliveries(trx, store.dialect, deliveryRows);
     for (let i = 0; i < traceRows.length; i += INSERT_CHUNK) {
       await trx
         .insertInto('routing_traces')

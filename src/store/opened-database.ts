@@ -16,6 +16,8 @@ export interface StoreDialect {
    * outside it) make progress at the same time. SQLite has one connection: they take turns.
    */
   readonly concurrentConnections: boolean;
+  /** A statement can bind a whole array as one value (PostgreSQL); bulk inserts then use `unnest`. */
+  readonly bindsArrays: boolean;
 }
 
 export interface OpenedDatabase {

@@ -39,6 +39,7 @@ export function openPostgresDatabase(
       supportsRowLocks: true,
       sharedByProcesses: true,
       concurrentConnections: true,
+      bindsArrays: true,
     },
     wakeups: new PostgresWakeups(pool, connectionString, onError),
     eventWakeups: new PostgresWakeups(pool, connectionString, onError, 'clarion_events'),

@@ -36,6 +36,7 @@ export function openSqliteDatabase(dataDir: string): OpenedDatabase {
       supportsRowLocks: false,
       sharedByProcesses: false,
       concurrentConnections: false,
+      bindsArrays: false,
     },
     wakeups: localWakeups,
     eventWakeups: localWakeups,
