@@ -87,7 +87,7 @@ async function waitReady(child: Child, url: string): Promise<void> {
 
 /** The platform's side of the API, for setting up organizations and hooks before a measurement. */
 export class ClarionApi {
-  private readonly pool: Pool;
+  readonly pool: Pool;
 
   constructor(readonly url: string) {
     this.pool = new Pool(url, { connections: 32 });
@@ -159,6 +159,29 @@ export async function setUpOrganization(
   try {
     await api.createOrganization(organization);
     await api.createHooks(organization, hooks, target, progress);
+  } finally {
+    await api.close();
+  }
+}
+
+/**
+ * Delivery attempts so far by outcome (`sent`, `retry`, ...), all channels, read from the
+ * process's Prometheus metrics: a latency tail made of retries shows up here.
+ */
+export async function attemptOutcomes(url: string): Promise<Record<string, number>> {
+  const api = new ClarionApi(url);
+  try {
+    const response = await api.pool.request({
+      method: 'GET',
+      path: '/metrics',
+      headers: { authorization: `Bearer ${PLATFORM_KEY}` },
+    });
+    const text = await response.body.text();
+    const outcomes: Record<string, number> = {};
+    for (const match of text.matchAll(/^clarion_delivery_attempts_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/gm)) {
+      outcomes[match[1]!] = (outcomes[match[1]!] ?? 0) + Number(match[2]);
+    }
+    return outcomes;
   } finally {
     await api.close();
   }

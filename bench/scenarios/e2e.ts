@@ -2,7 +2,13 @@
 // one hook each; for every event, the time from its 202 reaching the client to its webhook
 // reaching the receiver (both clocks are performance.timeOrigin + now(), one machine).
 import { eventBody, ORG } from '../lib/body.ts';
-import { ingestRequest, setUpOrganization, startClarion, type ClarionProcess } from '../lib/clarion.ts';
+import {
+  attemptOutcomes,
+  ingestRequest,
+  setUpOrganization,
+  startClarion,
+  type ClarionProcess,
+} from '../lib/clarion.ts';
 import { row, type BenchContext, type Row } from '../lib/context.ts';
 import { openLoop } from '../lib/load.ts';
 import { summarize } from '../lib/percentiles.ts';
@@ -58,12 +64,15 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       }
       const summary = summarize(latencies);
       const early = latencies.filter((ms) => ms < 0).length;
+      const outcomes = await attemptOutcomes(clarion.url!);
+      const retried = Object.entries(outcomes).filter(([outcome]) => outcome !== 'sent');
       const note = [
         `${acknowledged.size} events at ${Math.round(rate)}/s: half of 1/(1/${Math.round(ingestMax)} + 1/${Math.round(deliveryMax)})`,
         early > 0 ? `${early} arrived before their 202 reached the client (negative)` : '',
         missing > 0 || timedOut ? `${missing} never arrived within 60 s` : '',
         load.errors > 0 ? `${load.errors} ingest errors (${load.firstError})` : '',
         load.missed > 0 ? `${load.missed} not sent (too many unanswered)` : '',
+        retried.length > 0 ? `attempts not sent: ${retried.map(([outcome, n]) => `${n} ${outcome}`).join(', ')}` : '',
       ]
         .filter(Boolean)
         .join('; ');
