@@ -176,6 +176,8 @@ for (const kind of STORE_KINDS) {
       await store.db.deleteFrom('events').execute();
       const ingest = new EventIngest({ store, catalog: new Catalog(), clock, onDeliveriesQueued: () => {} });
       const old = await ingest.submit({ id: 'old-done', type: 'job.fail', organization: 'acme', data: {} });
+      // A millisecond apart, so the claim below takes the older one: rows due at the same time come in no set order.
+      clock.advance(1);
       const stuck = await ingest.submit({ id: 'old-pending', type: 'job.fail', organization: 'acme', data: {} });
       const now = clock.now();
       const [done] = await store.queue.claim('w', now, 1, now + 1000);
