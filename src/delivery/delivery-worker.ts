@@ -10,26 +10,16 @@ import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PushTargetCodec } from '../push/push-targets.ts';
-import type { ClaimedDelivery, DisabledHook, Settlement } from '../store/delivery-queue.ts';
+import type { ClaimedDelivery, DisabledHook } from '../store/delivery-queue.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { channelMessage, isUnsendable, TargetSettings } from './channel-message.ts';
 import { deferDelivery, settleAttempt } from './settle-attempt.ts';
-import { BREAKER_POLICY, TargetBreaker } from './target-breaker.ts';
+import { OutcomeWriter } from './outcome-writer.ts';
+import { TargetBreaker } from './target-breaker.ts';
 import { TargetConcurrency } from './target-concurrency.ts';
 
-/** Outcomes are written in batches of about this many while sends keep finishing... */
-const SETTLE_BATCH_TARGET = 64;
-/**
- * ...waiting at most this long for a batch to fill (outcomes only: slots are already free).
- * A settle transaction has a large fixed cost (on SQLite about 0.7 ms of CPU, probably the WAL
- * pages it writes): 100 us per delivery in batches of 8, 36 us in batches of 64. At 2 ms the
- * batches held about 2 ms of outcomes (by estimate, under 10 at 4,000/s); 10 ms raised the worker's
- * deliveries per CPU-second by 10-15% on SQLite. The leases of unsettled deliveries are renewed
- * meanwhile, so the only cost is outcomes reaching the store up to 10 ms later.
- */
-const SETTLE_LINGER_MS = 10;
 /** A batch whose events or hooks could not be read is tried again after this long. */
 const UNREADABLE_BATCH_RETRY_MS = 5_000;
 /** Sends starting within this many milliseconds of each other share one deadline signal. */
@@ -82,10 +72,7 @@ export class DeliveryWorker {
   private stopping = new AbortController();
   /** Every delivery this worker leased whose outcome is not written yet: their leases are renewed. */
   private readonly held = new Set<string>();
-  private settlements: Settlement[] = [];
-  private settleScheduled = false;
-  private settlingNow = false;
-  private settled: Promise<void> = Promise.resolve();
+  private readonly outcomes: OutcomeWriter;
   private running = false;
   /** The pump running now, if any (stop waits for it: a claim may be under way). */
   private pumping: Promise<void> | undefined;
@@ -112,6 +99,19 @@ export class DeliveryWorker {
     // A probe holds its target for as long as a lease: its worker renews or loses both together.
     this.breaker = new TargetBreaker(options.store.targetHealth, this.leaseMs);
     this.targetSlots = new TargetConcurrency(options.targetConcurrency ?? options.concurrency);
+    this.outcomes = new OutcomeWriter({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      owner: this.owner,
+      breaker: this.breaker,
+      ...(options.announceDisabled !== undefined ? { announceDisabled: options.announceDisabled } : {}),
+      sending: () => this.inFlight.size > 0,
+      written: (batch, queueChanged) => {
+        for (const settlement of batch) this.held.delete(settlement.deliveryId);
+        if (queueChanged) this.wake();
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -168,8 +168,7 @@ export class DeliveryWorker {
     clearTimeout(timer);
     this.stopping.abort(new Error('the worker is shutting down'));
     await Promise.allSettled(this.inFlight.values());
-    this.flushSettlements();
-    await this.settled;
+    await this.outcomes.flush();
     this.cancelRenew?.();
   }
 
@@ -356,8 +355,7 @@ export class DeliveryWorker {
   private postpone(row: ClaimedDelivery, wait: Deferral): void {
     this.breaker.noteOutcome(row, null); // a probe held back over the target's limit is no probe
     this.held.add(row.id);
-    this.settlements.push(deferDelivery(row, wait, this.options.clock.now()));
-    this.scheduleSettle();
+    this.outcomes.add(deferDelivery(row, wait, this.options.clock.now()));
   }
 
   /** Starts one send; `signal` aborts when the send's deadline passes or the worker gives up on it. */
@@ -387,14 +385,12 @@ export class DeliveryWorker {
     }
     this.breaker.noteOutcome(row, isDeferral(report) ? null : report.outcome);
     if (isDeferral(report)) {
-      this.settlements.push(deferDelivery(row, report, clock.now()));
-      this.scheduleSettle();
+      this.outcomes.add(deferDelivery(row, report, clock.now()));
       return;
     }
     const latencyMs = performance.now() - started;
     metrics.recordAttempt(row.channel, report.outcome.status, latencyMs / 1000);
-    this.settlements.push(settleAttempt(row, report, { startedAt, latencyMs, now: clock.now() }, this.random));
-    this.scheduleSettle();
+    this.outcomes.add(settleAttempt(row, report, { startedAt, latencyMs, now: clock.now() }, this.random));
   }
 
   private send(row: ClaimedDelivery, batch: DeliveryBatch, signal: AbortSignal, now: number): Promise<SendResult> {
@@ -407,60 +403,6 @@ export class DeliveryWorker {
     const settings = this.targetSettings.of(row, batch);
     if (isUnsendable(settings)) return failed(settings.unsendable);
     return channel.send(channelMessage(row, batch, event, eventType, settings), { signal, now });
-  }
-
-  private scheduleSettle(): void {
-    if (this.settleScheduled) return;
-    this.settleScheduled = true;
-    // Outcomes that finish in the same turn share one transaction.
-    setImmediate(() => {
-      this.settleScheduled = false;
-      this.flushSettlements();
-    });
-  }
-
-  /**
-   * Writes outcomes, one transaction at a time, each taking everything that finished since the
-   * last one: under load the batches grow instead of the backlog.
-   */
-  private flushSettlements(): void {
-    if (this.settlingNow || this.settlements.length === 0) return;
-    this.settlingNow = true;
-    const { store, logger, clock } = this.options;
-    this.settled = (async () => {
-      try {
-        while (this.settlements.length > 0) {
-          if (this.settlements.length < SETTLE_BATCH_TARGET && this.inFlight.size > 0) {
-            // More outcomes are on their way: a moment's wait makes one commit carry them all.
-            await new Promise((resolve) => setTimeout(resolve, SETTLE_LINGER_MS));
-          }
-          const batch = this.settlements;
-          this.settlements = [];
-          const targets = this.breaker.takeOutcomes();
-          let queued = 0;
-          try {
-            await store.queue.settle(this.owner, batch, async (trx, disabledHooks) => {
-              if (targets.length > 0) await store.targetHealth.record(trx, targets, BREAKER_POLICY, clock.now());
-              if (disabledHooks.length > 0 && this.options.announceDisabled) {
-                queued = await this.options.announceDisabled(trx, disabledHooks);
-              }
-            });
-            if (queued > 0) store.wakeups.notify();
-          } catch (error) {
-            // The leases run out and the deliveries are sent again: at least once, never lost.
-            logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');
-          }
-          for (const settlement of batch) this.held.delete(settlement.deliveryId);
-          // Deliveries back in the queue (a retry, a deferral, a target's pause lifted, a notice
-          // queued) change when the worker must look next; outcomes that end a delivery do not.
-          if (queued > 0 || targets.length > 0 || batch.some((settlement) => settlement.status === 'pending')) {
-            this.wake();
-          }
-        }
-      } finally {
-        this.settlingNow = false;
-      }
-    })();
   }
 }
 
