@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Catalog } from '../../src/catalog/catalog.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { EventIngest } from '../../src/ingest/event-ingest.ts';
+import { insertDeliveries } from '../../src/store/delivery-inserts.ts';
 import type { Settlement } from '../../src/store/delivery-queue.ts';
 import { Store } from '../../src/store/store.ts';
 import { freshStoreLocation, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.ts';
@@ -248,6 +249,69 @@ for (const kind of STORE_KINDS) {
       assert.equal(await store.queue.nextDueAt(), clock.now());
       const depth = await store.queue.depth(clock.now() + 2000);
       assert.deepEqual(depth, { pending: 1, oldestDueAgeMs: 2000 });
+    });
+
+    it('stores every row of a large insert exactly as given, whatever the batch size', async () => {
+      await store.db.deleteFrom('deliveries').execute();
+      const now = clock.now();
+      // 1,337 rows cross every chunk size the SQLite statements are cut in (1,000 + 256 + 64 + 16 + 1).
+      const rows = Array.from({ length: 1337 }, (_, i) => ({
+        id: `dlv_insert_${String(i).padStart(4, '0')}`,
+        organization_id: 'acme',
+        event_seq: 10_000 + i,
+        event_id: `evt_${i}`,
+        event_type: 'job.fail',
+        application_id: i % 3 === 0 ? null : `app_${i}`,
+        hook_id: i % 2 === 0 ? 'hook_all' : null,
+        user_id: i % 2 === 0 ? null : `usr_${i}`,
+        channel: i % 2 === 0 ? 'webhook' : 'email',
+        address: i % 2 === 0 ? null : `person${i}@example.com`,
+        reason: `rule ${i}`,
+        status: 'pending' as const,
+        attempts: i % 4,
+        next_attempt_at: now + i,
+        lease_owner: i % 5 === 0 ? 'wrk_insert' : null,
+        lease_until: i % 5 === 0 ? now + 30_000 : null,
+        created_at: now,
+        updated_at: now + 1,
+      }));
+      await store.db.transaction().execute((trx) => insertDeliveries(trx, store.dialect, rows));
+      const stored = await store.db
+        .selectFrom('deliveries')
+        .select([
+          'id',
+          'organization_id',
+          'event_seq',
+          'event_id',
+          'event_type',
+          'application_id',
+          'hook_id',
+          'user_id',
+          'channel',
+          'address',
+          'reason',
+          'status',
+          'attempts',
+          'next_attempt_at',
+          'lease_owner',
+          'lease_until',
+          'created_at',
+          'updated_at',
+        ])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        stored.map((row) => ({
+          ...row,
+          event_seq: Number(row.event_seq),
+          next_attempt_at: Number(row.next_attempt_at),
+          lease_until: row.lease_until === null ? null : Number(row.lease_until),
+          created_at: Number(row.created_at),
+          updated_at: Number(row.updated_at),
+        })),
+        rows,
+      );
+      await store.db.deleteFrom('deliveries').execute();
     });
   });
 }
