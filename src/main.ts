@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { createClarion } from './clarion.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Store } from './store/store.ts';
@@ -59,6 +60,9 @@ function roleOption(options: string[]): Config['role'] | undefined {
 }
 
 async function serve(config: Config): Promise<number> {
+  // A process-wide V8 setting, so it belongs to the entry point, not to createClarion (V8 reads
+  // it at each collection). 0 leaves V8's own adaptive factor, which grows the heap up to 4x.
+  if (config.heapGrowthPercent > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
   const clarion = await createClarion(config);
   if (clarion.generatedPlatformKey !== undefined) {
     // Printed once: only its hash is stored.
