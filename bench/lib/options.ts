@@ -28,6 +28,12 @@ export interface Options {
 /** Every size a scenario uses, derived from the options in one place. */
 export interface Sizes {
   readonly warmupS: number;
+  /**
+   * End to end's warm-up, longer than the others: it starts a fresh Clarion at full rate, and a
+   * process whose code is still cold fell behind for its first 3-5 s (at 2 s, the backlog it
+   * built was still draining in the measured window: p99 2 s, every slow event in its first 3 s).
+   */
+  readonly e2eWarmupS: number;
   readonly durationS: number;
   /** Load-generator connections for the Fastify ceiling, ingest and API probes. */
   readonly connections: number;
@@ -111,6 +117,7 @@ export function sizesFor(options: Options): Sizes {
   const backlogHooks = 100;
   return {
     warmupS: options.quick ? 0.5 : Math.min(2, options.durationS / 4),
+    e2eWarmupS: options.quick ? 0.5 : 6,
     durationS: options.durationS,
     connections: 64,
     senderConnections: 32,

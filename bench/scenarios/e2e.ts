@@ -44,7 +44,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         origin: clarion.url!,
         connections: ctx.sizes.connections,
         rate,
-        warmupS: ctx.sizes.warmupS,
+        warmupS: ctx.sizes.e2eWarmupS,
         durationS: ctx.sizes.durationS,
         request: () => ingestRequest(body),
         onResponse: (response) => {
@@ -67,7 +67,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       const outcomes = await attemptOutcomes(clarion.url!);
       const retried = Object.entries(outcomes).filter(([outcome]) => outcome !== 'sent');
       const note = [
-        `${acknowledged.size} events at ${Math.round(rate)}/s: half of 1/(1/${Math.round(ingestMax)} + 1/${Math.round(deliveryMax)})`,
+        `${acknowledged.size} events at ${Math.round(rate)}/s: half of 1/(1/${Math.round(ingestMax)} + 1/${Math.round(deliveryMax)}), after a ${ctx.sizes.e2eWarmupS} s warm-up from a cold start`,
         early > 0 ? `${early} arrived before their 202 reached the client (negative)` : '',
         missing > 0 || timedOut ? `${missing} never arrived within 60 s` : '',
         load.errors > 0 ? `${load.errors} ingest errors (${load.firstError})` : '',

@@ -63,10 +63,10 @@ export class EventIngest {
   private readonly batches: GroupCommit<CheckedEvent, IngestResult>;
 
   constructor(private readonly options: EventIngestOptions) {
-    // With a pool of connections, a batch reads its routing context while the one before it
-    // commits; the sequence lock still makes the commits take turns (see commitIn).
-    const concurrency = options.store.dialect.concurrentConnections ? 2 : 1;
-    this.batches = new GroupCommit((items) => this.commit(items), { concurrency });
+    // Two batches overlap: one reads its routing context and builds its rows while the one
+    // before it waits for its commit to be durable (PostgreSQL's answer, or SQLite's WAL sync,
+    // both off the event loop). The sequence lock still makes the commits take turns (commitIn).
+    this.batches = new GroupCommit((items) => this.commit(items), { concurrency: 2 });
   }
 
   /** Rejects with a ClarionError for input that cannot be stored; nothing is written then. */

@@ -11,11 +11,6 @@ export interface StoreDialect {
   readonly supportsRowLocks: boolean;
   /** Several processes use this store at once (leases of others may be alive). */
   readonly sharedByProcesses: boolean;
-  /**
-   * Queries run on a pool of connections, so two transactions (or a transaction and reads
-   * outside it) make progress at the same time. SQLite has one connection: they take turns.
-   */
-  readonly concurrentConnections: boolean;
   /** A statement can bind a whole array as one value (PostgreSQL); bulk inserts then use `unnest`. */
   readonly bindsArrays: boolean;
 }
@@ -23,8 +18,8 @@ export interface StoreDialect {
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
   /**
-   * Runs `fn` in a transaction whose commit does not wait for the disk (SQLite
-   * `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`): a power cut may forget it, a
+   * Runs `fn` in a transaction whose commit does not wait for the disk (on SQLite, no WAL
+   * flush after it; on PostgreSQL, `synchronous_commit=off`): a power cut may forget it, a
    * process crash may not. Only for bookkeeping that is safe to redo (a forgotten claim or
    * outcome means the delivery is sent again). Later durable commits make it durable too.
    */

@@ -38,7 +38,6 @@ export function openPostgresDatabase(
       supportsSkipLocked: true,
       supportsRowLocks: true,
       sharedByProcesses: true,
-      concurrentConnections: true,
       bindsArrays: true,
     },
     wakeups: new PostgresWakeups(pool, connectionString, onError),
