@@ -1,10 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SettingsRepository } from '../store/settings-repository.ts';
 
 const HASH_SETTING = 'platform_key_sha256';
 
+/** One-shot `hash` (no Hash object): it runs on every platform request, and cost 4% of ingest. */
 export function hashKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /** Constant-time comparison of a presented key with the stored hash. */

@@ -25,6 +25,7 @@ export class DurableSqliteDriver extends SqliteDriver {
   private unflushed = false;
   /** Writes in the current acquisition need no flush (see `relaxed`). */
   private relaxedDepth = 0;
+  private connection: DatabaseConnection | undefined;
 
   constructor(
     config: SqliteDialectConfig,
@@ -38,20 +39,25 @@ export class DurableSqliteDriver extends SqliteDriver {
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
-    return {
-      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-        if (this.writes(query.sql)) this.wrote = true;
-        const result = await connection.executeQuery<R>(query);
-        // Outside a transaction after writing: an autocommit write, or the COMMIT of a
-        // transaction that wrote. Reads, and transactions that only read, need no flush.
-        if (this.wrote && !this.sqlite.inTransaction) {
-          this.wrote = false;
-          if (this.relaxedDepth === 0) this.unflushed = true;
-        }
-        return result;
-      },
+    // SQLite has one connection: its wrapper is made once (a closure per acquisition costs a
+    // `__name` call under tsx on the hottest path).
+    this.connection ??= {
+      executeQuery: (query) => this.executeOn(connection, query),
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
     };
+    return this.connection;
+  }
+
+  private async executeOn<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.writes(query.sql)) this.wrote = true;
+    const result = await connection.executeQuery<R>(query);
+    // Outside a transaction after writing: an autocommit write, or the COMMIT of a transaction
+    // that wrote. Reads, and transactions that only read, need no flush.
+    if (this.wrote && !this.sqlite.inTransaction) {
+      this.wrote = false;
+      if (this.relaxedDepth === 0) this.unflushed = true;
+    }
+    return result;
   }
 
   override async releaseConnection(): Promise<void> {
