@@ -58,12 +58,7 @@ describe('SQLite durable commits', () => {
 
   it('resolves a transaction only once the WAL it wrote is synced, with the connection free meanwhile', async () => {
     const before = held.started;
-    const committed = opened.db.transaction().execute((trx) =>
-      trx
-        .insertInto('notes' as never)
-        .values({ text: 'a' } as never)
-        .execute(),
-    );
+    const committed = opened.db.transaction().execute((trx) => sql`insert into notes (text) values ('a')`.execute(trx));
     assert.equal(await settled(committed), false, 'the commit resolved before the WAL sync ended');
     assert.equal(held.started, before + 1);
     // The sync runs off the event loop and after the connection is released: reads go on.
@@ -101,7 +96,7 @@ describe('WalFlusher', () => {
     const flusher = new WalFlusher(wal, held.sync);
     try {
       const first = flusher.flush();
-      await new Promise((resolve) => setImmediate(resolve)); // the file opens, the sync starts
+      // The WAL file opens (a libuv request), then the sync starts.
       while (held.started === 0) await new Promise((resolve) => setImmediate(resolve));
       const second = flusher.flush();
       const third = flusher.flush();
