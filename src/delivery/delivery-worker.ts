@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -17,13 +16,12 @@ import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { channelMessage, isUnsendable, TargetSettings } from './channel-message.ts';
 import { deferDelivery, settleAttempt } from './settle-attempt.ts';
 import { OutcomeWriter } from './outcome-writer.ts';
+import { SendDeadlines } from './send-deadlines.ts';
 import { TargetBreaker } from './target-breaker.ts';
 import { TargetConcurrency } from './target-concurrency.ts';
 
 /** A batch whose events or hooks could not be read is tried again after this long. */
 const UNREADABLE_BATCH_RETRY_MS = 5_000;
-/** Sends starting within this many milliseconds of each other share one deadline signal. */
-const SHARED_DEADLINE_MS = 10;
 
 export interface DeliveryWorkerOptions {
   readonly store: Store;
@@ -68,8 +66,8 @@ export class DeliveryWorker {
   private readonly targetSlots: TargetConcurrency<DeliveryBatch>;
   /** Each in-flight send's settled promise, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** Aborted when `stop` gives up waiting: every send still running is cut short. */
-  private stopping = new AbortController();
+  /** Each send's signal; all aborted when `stop` gives up waiting, cutting short what still runs. */
+  private readonly deadlines: SendDeadlines;
   /** Every delivery this worker leased whose outcome is not written yet: their leases are renewed. */
   private readonly held = new Set<string>();
   private readonly outcomes: OutcomeWriter;
@@ -87,11 +85,10 @@ export class DeliveryWorker {
   private reserved = 0;
   /** Directly dispatched deliveries being started (stop waits for them). */
   private readonly accepting = new Set<Promise<void>>();
-  /** The deadline shared by the sends starting about now (see sendDeadline). */
-  private deadline: { signal: AbortSignal; startedAt: number } | undefined;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.leaseMs = options.sendTimeoutMs * 2;
+    this.deadlines = new SendDeadlines(options.sendTimeoutMs);
     this.refillAt = Math.max(1, Math.floor(options.concurrency / 4));
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.random = options.random ?? Math.random;
@@ -122,8 +119,7 @@ export class DeliveryWorker {
       if (released > 0) logger.warn({ released }, 'returned deliveries left in flight by a previous run to the queue');
     }
     this.running = true;
-    this.stopping = new AbortController();
-    this.deadline = undefined; // it listens to the previous run's stopping signal
+    this.deadlines.renew();
     // Other processes sharing the store announce the deliveries they queue.
     this.stopListening = await store.wakeups.listen(() => this.wake());
     this.scheduleRenewal();
@@ -166,7 +162,7 @@ export class DeliveryWorker {
       new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs))),
     ]);
     clearTimeout(timer);
-    this.stopping.abort(new Error('the worker is shutting down'));
+    this.deadlines.abortAll(new Error('the worker is shutting down'));
     await Promise.allSettled(this.inFlight.values());
     await this.outcomes.flush();
     this.cancelRenew?.();
@@ -264,7 +260,7 @@ export class DeliveryWorker {
     }
     // The batch's sends all start now, so they share one deadline: one timer and one
     // combined signal per batch, not per send (about 5% of the CPU per delivery).
-    const signal = this.sendDeadline();
+    const signal = this.deadlines.next();
     this.reserved -= reserved; // from here on, each row is in flight, in a line or put off
     for (const row of rows) {
       const admission = waits.get(row.id) ?? this.targetSlots.admit(row, batch, now);
@@ -312,20 +308,6 @@ export class DeliveryWorker {
     return this.inFlight.size + this.targetSlots.waiting + this.reserved;
   }
 
-  /**
-   * The signal of sends starting now: aborted at the send timeout, or when the worker gives up.
-   * Sends started within SHARED_DEADLINE_MS share one (a timer and a combined signal cost about
-   * 30 us each): their timeout is at most that much shorter than asked.
-   */
-  private sendDeadline(): AbortSignal {
-    const now = performance.now();
-    if (this.deadline !== undefined && now - this.deadline.startedAt < SHARED_DEADLINE_MS) return this.deadline.signal;
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.sendTimeoutMs)]);
-    setMaxListeners(0, signal); // a channel may listen once per send: not a leak
-    this.deadline = { signal, startedAt: now };
-    return signal;
-  }
-
   private async reclaimExpiredLeases(): Promise<void> {
     const { store, clock, logger } = this.options;
     const now = clock.now();
@@ -365,7 +347,7 @@ export class DeliveryWorker {
     const done = this.deliver(row, batch, signal).finally(() => {
       this.inFlight.delete(row.id);
       const next = this.targetSlots.release(row, performance.now() - started);
-      if (next !== undefined) this.launch(next.row, next.context, this.sendDeadline());
+      if (next !== undefined) this.launch(next.row, next.context, this.deadlines.next());
       this.slotFreed();
     });
     this.inFlight.set(row.id, done);
