@@ -109,7 +109,15 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     // The hub is built further down, with the ingest that wakes it; scrapes come after start.
     openStreams: () => streams.connectionsByFeed(),
   });
-  const http = new HttpClient({ allowPrivateTargets: config.allowPrivateTargets, resolver });
+  // As many connections to an origin as sends the worker may have in flight to one target: a
+  // send over the connection count waits inside undici for another's answer, and in a busy
+  // process each answer takes a turn of its event loop. With 32 connections and a cap of 64, a
+  // cold process fell behind one fast hook at 930 events/s and took seconds to catch up.
+  const http = new HttpClient({
+    allowPrivateTargets: config.allowPrivateTargets,
+    resolver,
+    connectionsPerOrigin: config.targetConcurrency,
+  });
 
   const builtIn: Channel[] = [
     new WebhookChannel({ http, timeoutMs: config.sendTimeoutMs }),
@@ -133,6 +141,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   const pushHttp = new HttpClient({
     allowPrivateTargets: config.allowPrivateTargets,
     resolver,
+    connectionsPerOrigin: config.targetConcurrency,
     ...(pushCa === undefined ? {} : { extraCa: pushCa }),
   });
   builtIn.push(

@@ -37,7 +37,7 @@ export interface Sizes {
   readonly durationS: number;
   /** Load-generator connections for the Fastify ceiling, ingest and API probes. */
   readonly connections: number;
-  /** Clarion's sender settings (HttpClient: 32 connections per origin; 256 sends in flight), copied by every other sender. */
+  /** Clarion's sender settings (HttpClient: 64 connections per origin, the default per-target cap; 256 sends in flight), copied by every other sender. */
   readonly senderConnections: number;
   readonly senderConcurrency: number;
   /** Delivery and scale-out: events x hooks queued before the workers start. */
@@ -120,7 +120,7 @@ export function sizesFor(options: Options): Sizes {
     e2eWarmupS: options.quick ? 0.5 : 6,
     durationS: options.durationS,
     connections: 64,
-    senderConnections: 32,
+    senderConnections: 64,
     senderConcurrency: 256,
     queueEvents: options.quick ? 200 : 2_000,
     queueHooks: 100,

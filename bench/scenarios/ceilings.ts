@@ -46,7 +46,7 @@ export function fastifyAtRate(ctx: BenchContext, rate: number): Promise<LoadResu
 
 /**
  * A bare undici loop POSTing the webhook body to the receiver with Clarion's sender settings
- * (32 connections, 256 requests in flight), in the harness process: no queue, no store.
+ * (64 connections, 256 requests in flight), in the harness process: no queue, no store.
  */
 export function undiciCeiling(ctx: BenchContext): Promise<LoadResult> {
   return ctx.memo('ceiling:undici', async () => {

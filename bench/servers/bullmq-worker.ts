@@ -1,5 +1,5 @@
 // The peer, built the common way: a BullMQ Worker on a local Redis whose processor POSTs the
-// job's webhook body with undici (Clarion's sender settings: 32 connections per origin) and
+// job's webhook body with undici (Clarion's sender settings: 64 connections per origin) and
 // throws on a non-2xx answer so that BullMQ retries it. Settings come from BENCH_* variables.
 import { Worker } from 'bullmq';
 import { Agent, request } from 'undici';

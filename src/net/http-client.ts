@@ -37,7 +37,7 @@ export interface HttpClientOptions {
   resolver?: Resolver;
   /** Defaults to 5000. */
   connectTimeoutMs?: number;
-  /** Defaults to 32. */
+  /** Keep-alive connections open at most to one origin (scheme, host, port); defaults to 64. */
   connectionsPerOrigin?: number;
   /** Extra CA certificates (PEM) trusted besides the system's: a private push gateway, tests. */
   extraCa?: string;
@@ -120,7 +120,7 @@ export class HttpClient {
         // Node's `ca` replaces the bundled roots: keep them, and add the extra ones.
         ...(options.extraCa === undefined ? {} : { ca: [...tls.rootCertificates, options.extraCa] }),
       },
-      connections: options.connectionsPerOrigin ?? 32,
+      connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: 10_000,
       headersTimeout: DEFAULT_TIMEOUT_MS,
       bodyTimeout: DEFAULT_TIMEOUT_MS,

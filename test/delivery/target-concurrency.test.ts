@@ -103,6 +103,47 @@ for (const kind of STORE_KINDS) {
       );
     });
 
+    it('opens as many connections to one origin as the per-target cap, whatever the hooks on it', async () => {
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const held = await startHttpReceiver(async (): Promise<ReceiverReply> => {
+        await released;
+        return { status: 200 };
+      });
+      open.push(held);
+      const t = await startTestClarion(kind, { config: { workerConcurrency: 16, targetConcurrency: 2 } });
+      open.push({
+        async close() {
+          release();
+          await t.close();
+        },
+      });
+      assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
+      // Two hooks, two targets, one origin: each may have 2 sends in flight, 4 in all.
+      for (const [name, type] of [
+        ['First', 'job.fail'],
+        ['Second', 'job.backon'],
+      ] as const) {
+        const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
+          name,
+          kind: 'webhook',
+          url: `${held.url}/${name}`,
+          events: [type],
+        });
+        assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      }
+      for (const type of ['job.fail', 'job.backon'])
+        for (let i = 0; i < 2; i++)
+          assert.equal((await t.json('POST', '/v1/events', { type, organization: 'acme', data: {} })).status, 202);
+
+      // Both connections carry a held request; the other two sends wait for one of them.
+      await held.waitFor(2);
+      await sleep(QUIET_MS);
+      assert.equal(held.requests.length, 2, 'more connections to one origin than the per-target cap');
+      release();
+      await held.waitFor(4, SETTLE_TIMEOUT_MS);
+    });
+
     it("sends a fast target's burst over the cap as slots free, without a trip through the queue", async () => {
       const fast = await startHttpReceiver();
       open.push(fast);
