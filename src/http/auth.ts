@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PERMISSIONS, roleHas, type Access } from '../access/permissions.ts';
 import { MEMBER_TOKEN_PREFIX, OPERATOR_USER_ID, type Credentials } from '../access/credentials.ts';
 import { ClarionError } from '../errors.ts';
-import { keyMatches } from '../security/platform-key.ts';
+import { PlatformKeyVerifier } from '../security/platform-key.ts';
 import type { Role } from '../store/schema.ts';
 import type { MemberRepository } from '../store/member-repository.ts';
 import type { StreamTokens } from '../stream/stream-token.ts';
@@ -37,20 +37,25 @@ export function installAuth(
   app: FastifyInstance,
   deps: { platformKeyHash: Buffer; credentials: Credentials; members: MemberRepository; streamTokens: StreamTokens },
 ): void {
+  const authenticators = {
+    platformKey: new PlatformKeyVerifier(deps.platformKeyHash),
+    credentials: deps.credentials,
+    streamTokens: deps.streamTokens,
+  };
   // Set by the onRequest hook below before any handler runs.
   app.decorateRequest('principal', null as never);
   app.decorateRequest('memberRole', null);
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access ?? 'platform';
     if (access === 'public' || isPublicPath(request)) return;
-    request.principal = await authenticate(request, deps);
+    request.principal = await authenticate(request, authenticators);
     request.memberRole = await authorize(request, access, deps.members);
   });
 }
 
 async function authenticate(
   request: FastifyRequest,
-  deps: { platformKeyHash: Buffer; credentials: Credentials; streamTokens: StreamTokens },
+  deps: { platformKey: PlatformKeyVerifier; credentials: Credentials; streamTokens: StreamTokens },
 ): Promise<Principal> {
   const header = request.headers.authorization;
   if (header !== undefined) {
@@ -61,7 +66,7 @@ async function authenticate(
       if (userId === undefined) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
       return { kind: 'member', userId, via: 'token' };
     }
-    if (!keyMatches(key, deps.platformKeyHash)) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
+    if (!deps.platformKey.matches(key)) throw new ClarionError('CLARION_ERR_AUTH_INVALID');
     return { kind: 'platform' };
   }
   const streamToken = (request.query as Record<string, unknown> | undefined)?.['token'];
