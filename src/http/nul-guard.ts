@@ -20,20 +20,31 @@ export function installNulGuard(app: FastifyInstance): void {
   });
 }
 
+/**
+ * The path to the first string (or key) holding U+0000, or undefined. The path is built only on
+ * the way back from a find: this runs on every request, over every key of its body.
+ */
 function findNul(value: unknown, path: string, skipData = false): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  const found = nulPath(value, skipData);
+  return found === undefined ? undefined : `${path}${found}`;
+}
+
+/** The path below `value` ("" for the value itself, "/key/0" below it) of the first U+0000. */
+function nulPath(value: unknown, skipData = false): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : undefined;
   if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findNul(item, `${path}/${index}`);
-      if (found !== undefined) return found;
+    for (let index = 0; index < value.length; index++) {
+      const found = nulPath(value[index]);
+      if (found !== undefined) return `/${index}${found}`;
     }
     return undefined;
   }
   if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (skipData && key === 'data') continue;
-      const found = key.includes('\u0000') ? `${path}/${key}` : findNul(item, `${path}/${key}`);
-      if (found !== undefined) return found;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key) || (skipData && key === 'data')) continue;
+      if (key.includes('\u0000')) return `/${key}`;
+      const found = nulPath((value as Record<string, unknown>)[key]);
+      if (found !== undefined) return `/${key}${found}`;
     }
   }
   return undefined;

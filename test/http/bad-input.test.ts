@@ -221,6 +221,20 @@ for (const kind of STORE_KINDS) {
       });
     }
 
+    it("names where the NUL character is, however deep, and lets one through inside an event's data", async () => {
+      const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
+        name: 'Nul',
+        kind: 'webhook',
+        url: 'https://example.com/hook',
+        events: ['job.fail', 'job.\u0000backon'],
+      });
+      assert.equal(hook.status, 400);
+      assert.equal(hook.body.code, 'CLARION_ERR_REQUEST_INVALID');
+      assert.match(hook.body.message, /^body\/events\/1 contains a NUL character/);
+      const accepted = await postEvent(t, { type: 'job.fail', organization: 'acme', data: { log: 'a\u0000b' } });
+      assert.equal(accepted.statusCode, 202, accepted.body);
+    });
+
     it('refuses a bad event without failing the valid events committed together with it', async () => {
       const before = await countRows(t, INGEST_TABLES);
       // Sent in the same turn, the three share one group commit.
