@@ -7,6 +7,7 @@ import { routeEvent, type RoutingContext } from '../routing/route-event.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
 import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import { insertDeliveries } from '../store/delivery-inserts.ts';
+import { insertEvents } from '../store/event-inserts.ts';
 import type { Database, DeliveriesTable, EventsTable, InboxItemsTable, RoutingTracesTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
@@ -232,12 +233,7 @@ export class EventIngest {
     }
 
     if (handOver !== undefined) this.leaseToLocalWorker(deliveryRows, now, handOver);
-    for (let i = 0; i < eventRows.length; i += INSERT_CHUNK) {
-      await trx
-        .insertInto('events')
-        .values(eventRows.slice(i, i + INSERT_CHUNK))
-        .execute();
-    }
+    await insertEvents(trx, store.dialect, eventRows);
     await insertDeliveries(trx, store.dialect, deliveryRows);
     for (let i = 0; i < traceRows.length; i += INSERT_CHUNK) {
       await trx

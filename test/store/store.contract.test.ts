@@ -4,6 +4,7 @@ import { Catalog } from '../../src/catalog/catalog.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { EventIngest } from '../../src/ingest/event-ingest.ts';
 import { insertDeliveries } from '../../src/store/delivery-inserts.ts';
+import { insertEvents } from '../../src/store/event-inserts.ts';
 import type { Settlement } from '../../src/store/delivery-queue.ts';
 import { Store } from '../../src/store/store.ts';
 import { freshStoreLocation, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.ts';
@@ -312,6 +313,51 @@ for (const kind of STORE_KINDS) {
         rows,
       );
       await store.db.deleteFrom('deliveries').execute();
+    });
+
+    it('stores every event of a large insert exactly as given', async () => {
+      const now = clock.now();
+      // Sequence numbers far above the other tests' events; 1,337 crosses every chunk size.
+      const rows = Array.from({ length: 1337 }, (_, i) => ({
+        seq: 1_000_000 + i,
+        organization_id: 'acme',
+        id: `evt_insert_${String(i).padStart(4, '0')}`,
+        type: i % 2 === 0 ? 'job.fail' : 'stack.redeploy.fail',
+        application_id: i % 2 === 0 ? null : `app_${i}`,
+        addon_id: i % 4 === 1 ? `addon_${i}` : null,
+        occurred_at: now - i,
+        received_at: now,
+        data: JSON.stringify({ n: i, text: `quote " backslash \\ brace { comma , ${i}` }),
+        body_hash: `hash_${i}`,
+      }));
+      await store.db.transaction().execute((trx) => insertEvents(trx, store.dialect, rows));
+      const stored = await store.db
+        .selectFrom('events')
+        .select([
+          'seq',
+          'organization_id',
+          'id',
+          'type',
+          'application_id',
+          'addon_id',
+          'occurred_at',
+          'received_at',
+          'data',
+          'body_hash',
+        ])
+        .where('seq', '>=', 1_000_000)
+        .orderBy('seq')
+        .execute();
+      assert.deepEqual(
+        stored.map((row) => ({
+          ...row,
+          seq: Number(row.seq),
+          occurred_at: Number(row.occurred_at),
+          received_at: Number(row.received_at),
+        })),
+        rows,
+      );
+      await store.db.deleteFrom('events').where('seq', '>=', 1_000_000).execute();
     });
   });
 }
