@@ -11,7 +11,7 @@ import type { Database } from './schema.ts';
 const VALUES_CHUNKS = [1000, 256, 64, 16, 8, 4, 2, 1] as const;
 const MAX_COLUMNS = 32;
 
-type TableName = keyof Database & string;
+type TableName = keyof Database;
 
 /** The columns a bulk insert writes, in order, with their PostgreSQL types (for the arrays). */
 export type BulkColumns<Name extends TableName> = readonly (readonly [keyof Database[Name] & string, string])[];
