@@ -26,6 +26,7 @@ import { targetDisabledEvent } from './delivery/target-disabled-notice.ts';
 import { HookService } from './hooks/hook-service.ts';
 import { HookSettingsCodec } from './hooks/hook-settings.ts';
 import { EventIngest } from './ingest/event-ingest.ts';
+import { FANOUT_WAKEUP, FanoutExpander } from './ingest/fanout-expander.ts';
 import { Metrics } from './metrics.ts';
 import { RetentionSweeper } from './retention/retention-sweeper.ts';
 import { systemResolver, type Resolver } from './net/guarded-lookup.ts';
@@ -183,14 +184,28 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         ...(deps.random !== undefined ? { random: deps.random } : {}),
       })
     : undefined;
-  const sweeper = runsWorkers
-    ? new RetentionSweeper({ store, clock, logger, retentionDays: config.retentionDays })
-    : undefined;
   // The local worker starts at once; workers of other processes hear it from the store.
   const wakeWorkers = () => {
     worker?.wake();
     store.wakeups.notify();
   };
+  const expander = runsWorkers
+    ? new FanoutExpander({
+        store,
+        clock,
+        logger,
+        onDeliveriesQueued: wakeWorkers,
+        ...(worker !== undefined ? { dispatch: worker } : {}),
+        ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+      })
+    : undefined;
+  const wakeExpanders = () => {
+    expander?.wake();
+    store.wakeups.notify(FANOUT_WAKEUP);
+  };
+  const sweeper = runsWorkers
+    ? new RetentionSweeper({ store, clock, logger, retentionDays: config.retentionDays })
+    : undefined;
   const streams = new StreamHub({
     clock,
     logger,
@@ -210,6 +225,8 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     catalog,
     clock,
     onDeliveriesQueued: wakeWorkers,
+    inlineDeliveryLimit: config.inlineDeliveryLimit,
+    onFanoutsQueued: wakeExpanders,
     onEventsCommitted: wakeStreams,
     ...(worker !== undefined ? { dispatch: worker } : {}),
   });
@@ -271,6 +288,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
     generatedPlatformKey: platformKey.generated,
     async start() {
       await worker?.start();
+      await expander?.start();
       sweeper?.start();
       catalogSync.start();
       if (app !== undefined) {
@@ -289,6 +307,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
       for (const stop of stopListening.splice(0)) await stop();
       await app?.close();
       await ingest.drain();
+      await expander?.stop();
       await worker?.stop(config.shutdownTimeoutMs);
       await sweeper?.stop();
       await catalogSync.stop();

@@ -47,6 +47,8 @@ export interface Config {
   readonly targetConcurrency: number;
   /** Time one send may take before it counts as a timeout (`retry`). */
   readonly sendTimeoutMs: number;
+  /** Deliveries an event may have written before its 202; a larger fan-out is written after it. */
+  readonly inlineDeliveryLimit: number;
   /** How long SIGTERM waits for in-flight sends before the process exits. */
   readonly shutdownTimeoutMs: number;
   /** How far V8 lets the heap grow past its live size before collecting (percent; 0: V8 decides). */
@@ -89,6 +91,7 @@ const DEFAULTS = {
   workerConcurrency: 256, // in-flight sends per worker process
   targetConcurrency: 64, // one slow target never holds more than a quarter of the slots
   sendTimeoutMs: 15_000, // Standard Webhooks advises 15-30 s
+  inlineDeliveryLimit: 1_000, // a 1,000-delivery event commits in tens of ms on PostgreSQL
   shutdownTimeoutMs: 10_000,
   // V8 alone let a busy ingest process's heap reach four times its live size (RSS 250-350 MB
   // for a 50 MB live set); 30% keeps it near 220 MB at the same throughput (docs/performance.md).
@@ -114,6 +117,7 @@ const KNOWN_CLARION_KEYS = new Set([
   'CLARION_WORKER_CONCURRENCY',
   'CLARION_TARGET_CONCURRENCY',
   'CLARION_SEND_TIMEOUT_MS',
+  'CLARION_INLINE_DELIVERY_LIMIT',
   'CLARION_SHUTDOWN_TIMEOUT_MS',
   'CLARION_HEAP_GROWTH_PERCENT',
   'CLARION_CATALOG_FILE',
@@ -185,6 +189,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerConcurrency: integer(env, 'CLARION_WORKER_CONCURRENCY', DEFAULTS.workerConcurrency, 1, 10_000),
     targetConcurrency: integer(env, 'CLARION_TARGET_CONCURRENCY', DEFAULTS.targetConcurrency, 1, 10_000),
     sendTimeoutMs: integer(env, 'CLARION_SEND_TIMEOUT_MS', DEFAULTS.sendTimeoutMs, 100, 120_000),
+    inlineDeliveryLimit: integer(env, 'CLARION_INLINE_DELIVERY_LIMIT', DEFAULTS.inlineDeliveryLimit, 1, 1_000_000),
     shutdownTimeoutMs: integer(env, 'CLARION_SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     heapGrowthPercent: integer(env, 'CLARION_HEAP_GROWTH_PERCENT', DEFAULTS.heapGrowthPercent, 0, 1_000),
     catalogFile: optionalPath(env, 'CLARION_CATALOG_FILE'),

@@ -22,7 +22,8 @@ export const PURGED_THROUGH_KEY = 'events_purged_through';
 /**
  * Deletes what is older than the retention window, in small batches so no statement holds
  * locks for long (one long DELETE is how Hook0's retention job stalled, issue #47). Pending
- * deliveries, and the events they belong to, are kept whatever their age.
+ * deliveries, and the events they belong to or whose fan-out is still being written, are kept
+ * whatever their age.
  */
 export class RetentionRepository {
   constructor(
@@ -54,6 +55,12 @@ export class RetentionRepository {
         .where((eb) =>
           eb.not(
             eb.exists(eb.selectFrom('deliveries').select('id').whereRef('deliveries.event_seq', '=', 'events.seq')),
+          ),
+        )
+        // An event whose fan-out is not fully written yet has deliveries still to come.
+        .where((eb) =>
+          eb.not(
+            eb.exists(eb.selectFrom('fanouts').select('event_seq').whereRef('fanouts.event_seq', '=', 'events.seq')),
           ),
         )
         .limit(this.batchSize)

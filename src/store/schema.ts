@@ -26,6 +26,7 @@ export interface Database {
   push_targets: PushTargetsTable;
   target_health: TargetHealthTable;
   inbox_items: InboxItemsTable;
+  fanouts: FanoutsTable;
 }
 
 export interface SettingsTable {
@@ -207,6 +208,23 @@ export interface RoutingTracesTable {
   event_seq: number;
   organization_id: string;
   skipped: string;
+  created_at: number;
+}
+
+/**
+ * An event routed to more deliveries than ingest writes before its 202: the routing plan, kept
+ * until every planned delivery is a row of `deliveries` (`expanded` counts those made so far).
+ */
+export interface FanoutsTable {
+  event_seq: number;
+  organization_id: string;
+  event_id: string;
+  event_type: string;
+  application_id: string | null;
+  /** JSON: the planned deliveries, in routing order (see stored-plan.ts). */
+  plan: string;
+  total: number;
+  expanded: number;
   created_at: number;
 }
 

@@ -4,6 +4,7 @@ import { CredentialRepository } from './credential-repository.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { DeliveryRepository } from './delivery-repository.ts';
 import { EventRepository } from './event-repository.ts';
+import { FanoutRepository } from './fanout-repository.ts';
 import { InboxRepository } from './inbox-repository.ts';
 import { HookRepository } from './hook-repository.ts';
 import { MemberRepository } from './member-repository.ts';
@@ -47,6 +48,7 @@ export class Store {
   readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
   readonly queue: DeliveryQueue;
+  readonly fanouts: FanoutRepository;
   readonly retention: RetentionRepository;
   readonly catalog: CatalogRepository;
   readonly pushTargets: PushTargetRepository;
@@ -69,6 +71,7 @@ export class Store {
     this.events = new EventRepository(this.db);
     this.deliveries = new DeliveryRepository(this.db);
     this.queue = new DeliveryQueue(this.db, this.dialect, (fn) => opened.relaxedTransaction(fn));
+    this.fanouts = new FanoutRepository(this.db, this.dialect);
     this.retention = new RetentionRepository(this.db);
     this.catalog = new CatalogRepository(this.db);
     this.pushTargets = new PushTargetRepository(this.db);

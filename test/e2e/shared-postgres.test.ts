@@ -10,7 +10,7 @@ import { TEST_PLATFORM_KEY } from '../helpers/test-clarion.ts';
 const withPostgres = process.env['TEST_DATABASE_URL'] ? {} : { skip: 'needs TEST_DATABASE_URL (run with npm test)' };
 
 it(
-  'an API-only and a worker-only process share one PostgreSQL: the worker hears of new deliveries at once (LISTEN/NOTIFY)',
+  'an API-only and a worker-only process share one PostgreSQL: the worker hears of new deliveries and fan-outs at once (LISTEN/NOTIFY)',
   withPostgres,
   async () => {
     const location = await freshStoreLocation('postgres');
@@ -25,7 +25,8 @@ it(
       port: 0,
     };
     const logger = pino({ level: 'silent' });
-    const api = await createClarion(loadConfig({}, { ...base, role: 'api' }), { logger });
+    // An event to more than one hook is a fan-out written by the worker process after the 202.
+    const api = await createClarion(loadConfig({}, { ...base, role: 'api', inlineDeliveryLimit: 1 }), { logger });
     // A poll interval of a minute: only a notification can make this worker deliver within seconds.
     const worker = await createClarion(loadConfig({}, { ...base, role: 'worker' }), { logger, pollIntervalMs: 60_000 });
     try {
@@ -52,6 +53,23 @@ it(
       const [request] = await receiver.waitFor(1, 5000);
       assert.equal(request!.headers['clarion-event-id'], 'cross-process');
       assert.ok(Date.now() - started < 5000);
+
+      // The fan-out's plan is news for the worker process's expander as well.
+      const second = { ...hook, name: 'dev', url: `${receiver.url}/dev` };
+      assert.equal((await call('POST', '/v1/organizations/acme/hooks', second)).statusCode, 201);
+      const fanout = { id: 'cross-process-fanout', type: 'job.fail', organization: 'acme', data: {} };
+      assert.equal((await call('POST', '/v1/events', fanout)).statusCode, 202);
+      const requests = await receiver.waitFor(3, 5000);
+      assert.deepEqual(
+        requests
+          .slice(1)
+          .map((each) => [each.url, each.headers['clarion-event-id']])
+          .sort(),
+        [
+          ['/', 'cross-process-fanout'],
+          ['/dev', 'cross-process-fanout'],
+        ],
+      );
     } finally {
       await api.close();
       await worker.close();

@@ -53,7 +53,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
         tags: ['events'],
         summary: 'Send an event; 202 once it and all its deliveries are on disk',
         description:
-          'Idempotent on the event id: the same id and body again answers as the first time and delivers nothing twice; the same id with another body is 409.',
+          'Idempotent on the event id: the same id and body again answers as the first time and delivers nothing twice; the same id with another body is 409. An event routed to more destinations than CLARION_INLINE_DELIVERY_LIMIT (1,000) is on disk with its routing plan at the 202, and its deliveries are written from the plan just after.',
         body: EventBody,
         response: { 202: Accepted, 400: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody },
       },

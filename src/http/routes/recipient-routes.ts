@@ -60,7 +60,12 @@ export const recipientRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       const event = await store.events.get(org, id);
       if (!event) throw new ClarionError('CLARION_ERR_EVENT_NOT_FOUND', id, org);
 
-      const delivered = (await store.deliveries.forEvent(event.seq)).map((row) => ({
+      // A large fan-out's deliveries are written after the 202, in plan order. The plan is read
+      // first: every delivery written by then is among the rows read next, and the plan entries
+      // past their count are the ones not written yet.
+      const plan = await store.fanouts.planOf(event.seq);
+      const rows = await store.deliveries.forEvent(event.seq);
+      const delivered = rows.map((row) => ({
         decision: 'deliver' as const,
         rule: row.reason,
         channel: row.channel,
@@ -68,6 +73,14 @@ export const recipientRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         user: row.user_id,
         address: row.address,
         delivery: { id: row.id, status: row.status, attempts: row.attempts, last_error: row.last_error },
+      }));
+      const planned = (plan ?? []).slice(rows.length).map((entry) => ({
+        decision: 'deliver' as const,
+        rule: entry.reason,
+        channel: entry.channel,
+        hook: entry.hookId,
+        user: entry.userId,
+        address: entry.address,
       }));
       const skipped =
         request.query.include === 'skipped'
@@ -80,7 +93,7 @@ export const recipientRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
               address: entry.address,
             }))
           : [];
-      const data = [...delivered, ...skipped].filter((entry) => user === undefined || entry.user === user);
+      const data = [...delivered, ...planned, ...skipped].filter((entry) => user === undefined || entry.user === user);
       return { event: { id: event.id, seq: event.seq, type: event.type }, data };
     },
   );

@@ -1,0 +1,72 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { PlannedDelivery } from '../routing/route-event.ts';
+import { parsePlan } from '../routing/stored-plan.ts';
+import type { StoreDialect } from './opened-database.ts';
+import type { Database, FanoutsTable } from './schema.ts';
+
+/** A fan-out's progress: everything but its plan, which is read once per expander. */
+export type FanoutProgress = Omit<Selectable<FanoutsTable>, 'plan'>;
+
+/**
+ * Events whose deliveries are written after the 202 (see FanoutExpander): each row holds the
+ * routing plan and how much of it is already rows of `deliveries`.
+ */
+export class FanoutRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+  ) {}
+
+  /** Stores fan-outs inside the transaction that stores their events. */
+  async insertWithin(trx: Kysely<Database>, rows: readonly Insertable<FanoutsTable>[]): Promise<void> {
+    // One row per large event: a group commit holds a handful at most.
+    for (const row of rows) await trx.insertInto('fanouts').values(row).execute();
+  }
+
+  /**
+   * The oldest fan-out with deliveries left to write, locked until `trx` ends. On PostgreSQL
+   * other processes skip it (`SKIP LOCKED`) and take the next one; SQLite has one writer.
+   */
+  nextWithin(trx: Kysely<Database>): Promise<FanoutProgress | undefined> {
+    return trx
+      .selectFrom('fanouts')
+      .select([
+        'event_seq',
+        'organization_id',
+        'event_id',
+        'event_type',
+        'application_id',
+        'total',
+        'expanded',
+        'created_at',
+      ])
+      .orderBy('event_seq')
+      .limit(1)
+      .$if(this.dialect.supportsSkipLocked, (qb) => qb.forUpdate().skipLocked())
+      .executeTakeFirst();
+  }
+
+  async planWithin(trx: Kysely<Database>, eventSeq: number): Promise<PlannedDelivery[]> {
+    const row = await trx
+      .selectFrom('fanouts')
+      .select('plan')
+      .where('event_seq', '=', eventSeq)
+      .executeTakeFirstOrThrow();
+    return parsePlan(row.plan);
+  }
+
+  /** Records that the first `expanded` planned deliveries are written; the last chunk removes the fan-out. */
+  async advanceWithin(trx: Kysely<Database>, fanout: FanoutProgress, expanded: number): Promise<void> {
+    if (expanded >= fanout.total) {
+      await trx.deleteFrom('fanouts').where('event_seq', '=', fanout.event_seq).execute();
+    } else {
+      await trx.updateTable('fanouts').set({ expanded }).where('event_seq', '=', fanout.event_seq).execute();
+    }
+  }
+
+  /** The plan of an event whose fan-out is not fully written yet. */
+  async planOf(eventSeq: number): Promise<PlannedDelivery[] | undefined> {
+    const row = await this.db.selectFrom('fanouts').select('plan').where('event_seq', '=', eventSeq).executeTakeFirst();
+    return row === undefined ? undefined : parsePlan(row.plan);
+  }
+}
