@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
-import type { StoreDialect } from './opened-database.ts';
+import type { OpenedDatabase, StoreDialect } from './opened-database.ts';
 import type { AttemptsTable, Database, DeliveriesTable, DeliveryStatus } from './schema.ts';
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
@@ -66,8 +66,8 @@ export class DeliveryQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
-    /** Claims and outcomes are safe to redo, so their commits need not wait for the disk. */
-    private readonly relaxedTransaction: <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>,
+    /** Claims, renewals and outcomes are safe to redo, so their commits need not wait for the disk. */
+    private readonly relaxed: Pick<OpenedDatabase, 'relaxedTransaction' | 'relaxedStatement'>,
   ) {}
 
   /**
@@ -76,11 +76,12 @@ export class DeliveryQueue {
    * row; SQLite has one writer, so the statement itself is the lock.
    */
   claim(owner: string, now: number, limit: number, leaseUntil: number): Promise<ClaimedDelivery[]> {
-    return this.relaxedTransaction((trx) => this.claimIn(trx, owner, now, limit, leaseUntil));
+    // One statement: the row locks of its subquery last until it commits.
+    return this.relaxed.relaxedStatement((db) => this.claimIn(db, owner, now, limit, leaseUntil));
   }
 
-  private claimIn(trx: Kysely<Database>, owner: string, now: number, limit: number, leaseUntil: number) {
-    const due = trx
+  private claimIn(db: Kysely<Database>, owner: string, now: number, limit: number, leaseUntil: number) {
+    const due = db
       .selectFrom('deliveries')
       .select('id')
       .where('status', '=', 'pending')
@@ -88,7 +89,7 @@ export class DeliveryQueue {
       .orderBy('next_attempt_at')
       .limit(limit)
       .$if(this.dialect.supportsSkipLocked, (qb) => qb.forUpdate().skipLocked());
-    return trx
+    return db
       .updateTable('deliveries')
       .set({ status: 'sending', lease_owner: owner, lease_until: leaseUntil, updated_at: now })
       .where('id', 'in', due)
@@ -99,13 +100,15 @@ export class DeliveryQueue {
   /** Extends the leases `owner` still holds; a lease lost to expiry is not taken back. */
   async renew(owner: string, ids: readonly string[], leaseUntil: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.db
-      .updateTable('deliveries')
-      .set({ lease_until: leaseUntil })
-      .where('id', 'in', ids)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'sending')
-      .execute();
+    await this.relaxed.relaxedStatement((db) =>
+      db
+        .updateTable('deliveries')
+        .set({ lease_until: leaseUntil })
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'sending')
+        .execute(),
+    );
   }
 
   /**
@@ -156,7 +159,7 @@ export class DeliveryQueue {
     within?: (trx: Kysely<Database>, disabledHooks: readonly DisabledHook[]) => Promise<void>,
   ): Promise<DisabledHook[]> {
     if (settlements.length === 0) return [];
-    return this.relaxedTransaction(async (trx) => {
+    return this.relaxed.relaxedTransaction(async (trx) => {
       const disabledHooks: DisabledHook[] = [];
       for (let i = 0; i < settlements.length; i += SETTLE_CHUNK) {
         const chunk = settlements.slice(i, i + SETTLE_CHUNK);

@@ -70,7 +70,7 @@ export class Store {
     this.hooks = new HookRepository(this.db);
     this.events = new EventRepository(this.db);
     this.deliveries = new DeliveryRepository(this.db);
-    this.queue = new DeliveryQueue(this.db, this.dialect, (fn) => opened.relaxedTransaction(fn));
+    this.queue = new DeliveryQueue(this.db, this.dialect, opened);
     this.fanouts = new FanoutRepository(this.db, this.dialect);
     this.retention = new RetentionRepository(this.db);
     this.catalog = new CatalogRepository(this.db);

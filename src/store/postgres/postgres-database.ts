@@ -1,10 +1,11 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.ts';
 import type { OpenedDatabase } from '../opened-database.ts';
 import { PostgresWakeups } from './postgres-wakeups.ts';
 
 const INT8_OID = 20;
+const RELAXED_POOL_SIZE = 4;
 
 /**
  * PostgreSQL: any number of API and worker processes share it. BIGINT columns hold epoch
@@ -21,18 +22,27 @@ export function openPostgresDatabase(
       oid === INT8_OID ? parseInt8 : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // Connections whose commits do not wait for the WAL to reach the disk, for the workers'
+  // claims and outcomes: set per session, so a relaxed statement is one round trip, not
+  // BEGIN, SET LOCAL, the statement and COMMIT. A worker has a claim, an outcome write and a
+  // lease renewal under way at most.
+  const relaxedPool = new pg.Pool({
+    connectionString,
+    max: RELAXED_POOL_SIZE,
+    types,
+    options: '-c synchronous_commit=off',
+  });
   // An idle pooled connection that the server ends (a restart, an administrator's terminate) is
   // reported here; unhandled, pg would throw it and take the process down. The pool opens a new
   // connection on next use.
   pool.on('error', onError);
+  relaxedPool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const relaxedDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: relaxedPool }) });
   return {
     db,
-    relaxedTransaction: (fn) =>
-      db.transaction().execute(async (trx) => {
-        await sql`set local synchronous_commit = off`.execute(trx);
-        return fn(trx);
-      }),
+    relaxedTransaction: (fn) => relaxedDb.transaction().execute(fn),
+    relaxedStatement: (fn) => fn(relaxedDb),
     dialect: {
       name: 'postgres',
       supportsSkipLocked: true,
@@ -44,7 +54,10 @@ export function openPostgresDatabase(
     eventWakeups: new PostgresWakeups(pool, connectionString, onError, 'clarion_events'),
     inboxReadWakeups: new PostgresWakeups(pool, connectionString, onError, 'clarion_inbox_reads'),
     description: redactConnectionString(connectionString),
-    close: () => db.destroy(),
+    close: async () => {
+      await relaxedDb.destroy();
+      await db.destroy();
+    },
   };
 }
 

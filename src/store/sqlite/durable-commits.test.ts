@@ -85,6 +85,15 @@ describe('SQLite durable commits', () => {
     assert.equal(held.started, before);
     assert.equal(held.waiting, 0);
   });
+
+  it('does not sync after a relaxed statement, and syncs the next durable write as before', async () => {
+    const before = held.started;
+    await opened.relaxedStatement((db) => sql`insert into notes (text) values ('d')`.execute(db));
+    assert.equal(held.started, before);
+    assert.equal(held.waiting, 0);
+    await held.pass(sql`insert into notes (text) values ('e')`.execute(opened.db));
+    assert.equal(held.started, before + 1);
+  });
 });
 
 describe('WalFlusher', () => {

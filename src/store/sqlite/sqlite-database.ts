@@ -35,6 +35,7 @@ export function openSqliteDatabase(dataDir: string, walSync?: FileSync): OpenedD
     relaxedTransaction: (fn) =>
       // One held connection: nothing else can commit while durability is off.
       db.connection().execute((connection) => driver.relaxed(() => connection.transaction().execute(fn))),
+    relaxedStatement: (fn) => db.connection().execute((connection) => driver.relaxed(() => fn(connection))),
     dialect: {
       name: 'sqlite',
       supportsSkipLocked: false,
