@@ -81,10 +81,21 @@ export class OutcomeWriter {
       const targets = breaker.takeOutcomes();
       let queued = 0;
       try {
-        await store.queue.settle(this.options.owner, batch, async (trx, disabledHooks) => {
-          if (targets.length > 0) await store.targetHealth.record(trx, targets, BREAKER_POLICY, clock.now());
-          if (disabledHooks.length > 0 && announceDisabled) queued = await announceDisabled(trx, disabledHooks);
-        });
+        // Most batches have nothing to write besides the outcomes: they settle without `within`,
+        // which lets the store write them in one statement.
+        const writesMore = targets.length > 0 || batch.some((settlement) => settlement.disableHook !== null);
+        await store.queue.settle(
+          this.options.owner,
+          batch,
+          writesMore
+            ? async (trx, disabledHooks) => {
+                if (targets.length > 0) await store.targetHealth.record(trx, targets, BREAKER_POLICY, clock.now());
+                if (disabledHooks.length > 0 && announceDisabled) {
+                  queued = await announceDisabled(trx, disabledHooks);
+                }
+              }
+            : undefined,
+        );
         if (queued > 0) store.wakeups.notify();
       } catch (error) {
         // The leases run out and the deliveries are sent again: at least once, never lost.

@@ -13,6 +13,8 @@ export interface StoreDialect {
   readonly sharedByProcesses: boolean;
   /** A statement can bind a whole array as one value (PostgreSQL); bulk inserts then use `unnest`. */
   readonly bindsArrays: boolean;
+  /** A `WITH` clause may insert (PostgreSQL): several writes then go in one statement. */
+  readonly supportsWritableCtes: boolean;
 }
 
 export interface OpenedDatabase {

@@ -49,6 +49,7 @@ export function openPostgresDatabase(
       supportsRowLocks: true,
       sharedByProcesses: true,
       bindsArrays: true,
+      supportsWritableCtes: true,
     },
     wakeups: new PostgresWakeups(pool, connectionString, onError),
     eventWakeups: new PostgresWakeups(pool, connectionString, onError, 'clarion_events'),

@@ -42,6 +42,7 @@ export function openSqliteDatabase(dataDir: string, walSync?: FileSync): OpenedD
       supportsRowLocks: false,
       sharedByProcesses: false,
       bindsArrays: false,
+      supportsWritableCtes: false,
     },
     wakeups: localWakeups,
     eventWakeups: localWakeups,
