@@ -106,6 +106,7 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
   }
   const metrics = new Metrics({
     queueDepth: () => store.queue.depth(clock.now()),
+    unwrittenFanoutDeliveries: () => store.fanouts.unwrittenCount(),
     pausedTargets: () => store.targetHealth.pausedCount(clock.now()),
     // The hub is built further down, with the ingest that wakes it; scrapes come after start.
     openStreams: () => streams.connectionsByFeed(),

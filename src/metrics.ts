@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Where the gauges read their values at each scrape. */
 export interface MetricSources {
   readonly queueDepth: () => Promise<{ pending: number; oldestDueAgeMs: number }>;
+  /** Deliveries of large fan-outs not written to the queue yet (FanoutExpander). */
+  readonly unwrittenFanoutDeliveries: () => Promise<number>;
   readonly pausedTargets: () => Promise<number>;
   readonly openStreams: () => Record<'organization' | 'inbox', number>;
 }
@@ -17,7 +19,7 @@ export class Metrics {
   private readonly attempts: Counter<'channel' | 'outcome'>;
   private readonly attemptLatency: Histogram<'channel'>;
 
-  constructor({ queueDepth, pausedTargets, openStreams }: MetricSources) {
+  constructor({ queueDepth, unwrittenFanoutDeliveries, pausedTargets, openStreams }: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'clarion_' });
     this.eventsIngested = new Counter({
       name: 'clarion_events_ingested_total',
@@ -55,6 +57,14 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.set((await depth()).oldestDueAgeMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'clarion_fanout_unwritten_deliveries',
+      help: 'Deliveries of large fan-outs answered 202 and not written to the queue yet',
+      registers: [this.registry],
+      async collect() {
+        this.set(await unwrittenFanoutDeliveries());
       },
     });
     new Gauge({

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { PlannedDelivery } from '../routing/route-event.ts';
 import { parsePlan } from '../routing/stored-plan.ts';
 import type { StoreDialect } from './opened-database.ts';
@@ -62,6 +62,15 @@ export class FanoutRepository {
     } else {
       await trx.updateTable('fanouts').set({ expanded }).where('event_seq', '=', fanout.event_seq).execute();
     }
+  }
+
+  /** How many planned deliveries all fan-outs still have to write. */
+  async unwrittenCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom('fanouts')
+      .select(sql<number | null>`sum(total - expanded)`.as('unwritten'))
+      .executeTakeFirst();
+    return Number(row?.unwritten ?? 0);
   }
 
   /** The plan of an event whose fan-out is not fully written yet. */

@@ -91,6 +91,7 @@ async function addWorker(h: Harness): Promise<void> {
     logger,
     metrics: new Metrics({
       queueDepth: () => Promise.resolve({ pending: 0, oldestDueAgeMs: 0 }),
+      unwrittenFanoutDeliveries: () => Promise.resolve(0),
       pausedTargets: () => Promise.resolve(0),
       openStreams: () => ({ organization: 0, inbox: 0 }),
     }),

@@ -81,6 +81,9 @@ for (const kind of STORE_KINDS) {
       assert.equal((await send(t, 'big')).status, 202);
       const { store } = t.clarion;
       assert.deepEqual(await deliveryHooks(store, 'big'), [], 'no delivery row is written before the answer');
+      const unwritten = async () =>
+        /^clarion_fanout_unwritten_deliveries (\d+)$/m.exec((await t.request('GET', '/metrics')).body)?.[1];
+      assert.equal(await unwritten(), String(HOOKS));
       // "Why" already lists every planned hook, none of them with a delivery yet.
       const planned = await recipients(t, 'big');
       assert.equal(planned.length, HOOKS);
@@ -98,6 +101,7 @@ for (const kind of STORE_KINDS) {
         0,
         'the finished fan-out is gone',
       );
+      assert.equal(await unwritten(), '0');
       const reached = await recipients(t, 'big');
       assert.equal(reached.length, HOOKS);
       assert.ok(reached.every((entry) => entry.delivery !== undefined));
