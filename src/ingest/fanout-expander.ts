@@ -120,7 +120,9 @@ export class FanoutExpander {
       const fanout = await store.fanouts.nextWithin(trx);
       if (fanout === undefined) return 0;
       if (this.plan?.eventSeq !== fanout.event_seq) {
-        this.plan = { eventSeq: fanout.event_seq, entries: await store.fanouts.planWithin(trx, fanout.event_seq) };
+        // The row is locked by this transaction: its plan is there.
+        const entries = (await store.fanouts.planOf(fanout.event_seq, trx)) ?? [];
+        this.plan = { eventSeq: fanout.event_seq, entries };
       }
       const event = {
         organizationId: fanout.organization_id,

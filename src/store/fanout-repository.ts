@@ -46,15 +46,6 @@ export class FanoutRepository {
       .executeTakeFirst();
   }
 
-  async planWithin(trx: Kysely<Database>, eventSeq: number): Promise<PlannedDelivery[]> {
-    const row = await trx
-      .selectFrom('fanouts')
-      .select('plan')
-      .where('event_seq', '=', eventSeq)
-      .executeTakeFirstOrThrow();
-    return parsePlan(row.plan);
-  }
-
   /** Records that the first `expanded` planned deliveries are written; the last chunk removes the fan-out. */
   async advanceWithin(trx: Kysely<Database>, fanout: FanoutProgress, expanded: number): Promise<void> {
     if (expanded >= fanout.total) {
@@ -73,9 +64,9 @@ export class FanoutRepository {
     return Number(row?.unwritten ?? 0);
   }
 
-  /** The plan of an event whose fan-out is not fully written yet. */
-  async planOf(eventSeq: number): Promise<PlannedDelivery[] | undefined> {
-    const row = await this.db.selectFrom('fanouts').select('plan').where('event_seq', '=', eventSeq).executeTakeFirst();
+  /** The plan of an event whose fan-out is not fully written yet (undefined once it is). */
+  async planOf(eventSeq: number, db: Kysely<Database> = this.db): Promise<PlannedDelivery[] | undefined> {
+    const row = await db.selectFrom('fanouts').select('plan').where('event_seq', '=', eventSeq).executeTakeFirst();
     return row === undefined ? undefined : parsePlan(row.plan);
   }
 }
