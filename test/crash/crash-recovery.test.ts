@@ -196,8 +196,13 @@ interface StoreUnderTest {
   readonly databaseUrl?: string;
   /** Webhook deliveries leased and not settled (all, and those of events with the prefix). */
   inFlight(prefix: string): Promise<{ all: number; phase: number; stored: number }>;
+  /** The stored state of the given events' deliveries, to explain a failure. */
+  deliveriesOf(eventIds: readonly string[]): Promise<unknown[]>;
   cleanup(): Promise<void>;
 }
+
+const DELIVERY_STATE =
+  'select event_id, status, attempts, next_attempt_at, lease_owner, lease_until, last_error, updated_at from deliveries';
 
 function sqliteStore(): StoreUnderTest {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-crash-'));
@@ -215,6 +220,15 @@ function sqliteStore(): StoreUnderTest {
           phase: count(`${sending} and event_id like ?`, `${prefix}%`),
           stored: count('select count(*) as n from events where id like ?', `${prefix}%`),
         });
+      } finally {
+        db.close();
+      }
+    },
+    deliveriesOf(eventIds) {
+      const db = new Database(path.join(dataDir, 'clarion.db'), { readonly: true, fileMustExist: true });
+      try {
+        const placeholders = eventIds.map(() => '?').join(', ');
+        return Promise.resolve(db.prepare(`${DELIVERY_STATE} where event_id in (${placeholders})`).all(...eventIds));
       } finally {
         db.close();
       }
@@ -242,6 +256,15 @@ async function postgresStore(): Promise<StoreUnderTest> {
           phase: await count(`${sending} and event_id like $1`, [`${prefix}%`]),
           stored: await count('select count(*) as n from events where id like $1', [`${prefix}%`]),
         };
+      } finally {
+        await client.end();
+      }
+    },
+    async deliveriesOf(eventIds) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        return (await client.query(`${DELIVERY_STATE} where event_id = any($1)`, [eventIds])).rows;
       } finally {
         await client.end();
       }
@@ -384,8 +407,12 @@ async function crashScenario(
       const readyAt = Date.now();
       const missing = () => [...outcome.acknowledged].filter((id) => !tally(receiver, prefix).events.has(id));
       await waitUntil('every acknowledged event at the receiver', 60_000, () => missing().length === 0).catch(
-        (error: Error) => {
-          throw new Error(`${error.message}; missing ${missing().length}: ${missing().slice(0, 10).join(', ')}`);
+        async (error: Error) => {
+          const lost = missing().slice(0, 10);
+          const states = await store.deliveriesOf(lost);
+          throw new Error(
+            `${error.message}; missing ${missing().length}: ${lost.join(', ')}; at ${Date.now()} their deliveries are ${JSON.stringify(states)}`,
+          );
         },
       );
       const recoveryMs = Date.now() - readyAt;
