@@ -1,4 +1,4 @@
-import type { Kysely, Insertable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { ClarionError } from '../errors.ts';
@@ -6,16 +6,13 @@ import { newId } from '../ids.ts';
 import { routeEvent, type RoutingContext } from '../routing/route-event.ts';
 import { serializePlan } from '../routing/stored-plan.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
-import { insertDeliveries } from '../store/delivery-inserts.ts';
-import { insertEvents } from '../store/event-inserts.ts';
-import type {
-  Database,
-  DeliveriesTable,
-  EventsTable,
-  FanoutsTable,
-  InboxItemsTable,
-  RoutingTracesTable,
-} from '../store/schema.ts';
+import {
+  insertEventBatchWithin,
+  insertNumberedEventBatch,
+  type EventBatchRows,
+  type NumberedBatchResult,
+} from '../store/event-batch.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -59,9 +56,6 @@ export interface EventIngestOptions {
   readonly onEventsCommitted?: (feeds: string[]) => void;
 }
 
-// SQLite allows 32,766 bound parameters per statement; rows of ~22 columns fit 1,000 at a time.
-const INSERT_CHUNK = 1000;
-
 /**
  * Accepts events: checks them, then stores each event with every delivery routing decides
  * for it in one transaction, committed to disk before the caller is answered. Concurrent
@@ -72,10 +66,11 @@ export class EventIngest {
   private readonly batches: GroupCommit<CheckedEvent, IngestResult>;
 
   constructor(private readonly options: EventIngestOptions) {
-    // Two batches overlap: one reads its routing context and builds its rows while the one
-    // before it waits for its commit to be durable (PostgreSQL's answer, or SQLite's WAL sync,
-    // both off the event loop). The sequence lock still makes the commits take turns (commitIn).
-    this.batches = new GroupCommit((items) => this.commit(items), { concurrency: 2 });
+    // One batch at a time. Commits take turns anyway (the sequence counter's lock is held until
+    // each is durable), so a second batch in progress only split the waiting requests into
+    // smaller batches, each paying for its own flush: on PostgreSQL one batch at a time carried
+    // 12% more events/s than two in alternating windows, and on SQLite the same.
+    this.batches = new GroupCommit((items) => this.commit(items));
   }
 
   /** Rejects with a ClarionError for input that cannot be stored; nothing is written then. */
@@ -117,11 +112,17 @@ export class EventIngest {
     return { created, refused };
   }
 
-  private async commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
+  private commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
+    return this.options.store.dialect.supportsWritableCtes
+      ? this.commitAsOneStatement(items)
+      : this.commitAsTransaction(items);
+  }
+
+  private async commitAsTransaction(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
     const { store } = this.options;
-    // What routing reads is loaded before the transaction, in parallel, so the sequence lock
-    // is held only for the writes. A hook or member changed meanwhile is seen by the next
-    // batch, as it would be had the change come a few milliseconds later.
+    // What routing reads is loaded before the transaction, so the sequence lock is held only for
+    // the writes. A hook or member changed meanwhile is seen by the next batch, as it would be
+    // had the change come a few milliseconds later.
     const contexts = await loadContexts(store.db, store, items);
     const handOver = new Handover(this.options.dispatch);
     let committed;
@@ -130,9 +131,60 @@ export class EventIngest {
     } finally {
       handOver.finish(committed !== undefined);
     }
-    const { answers, created, fanouts, feeds } = committed;
+    return this.committed(committed, handOver);
+  }
+
+  /**
+   * PostgreSQL: the routing context and the replays are read outside any lock, in parallel; the
+   * batch is then written by one statement that also takes its sequence numbers (see
+   * insertNumberedEventBatch). Two round trips per batch, against nine for a transaction.
+   */
+  private async commitAsOneStatement(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
+    const { store, clock } = this.options;
+    const [contexts, stored] = await Promise.all([
+      loadContexts(store.db, store, items),
+      storedEvents(store.db, namedIds(items)),
+    ]);
+    const now = clock.now();
+    const batch = this.plan(items, contexts, stored, now);
+    const handOver = new Handover(this.options.dispatch);
+    handOver.lease(batch.rows.deliveries, now);
+    let written: NumberedBatchResult | undefined;
+    try {
+      if (batch.rows.events.length > 0) written = await insertNumberedEventBatch(store.db, batch.rows);
+    } finally {
+      if (written === undefined) handOver.finish(false);
+    }
+    if (written === undefined) return batch.answers.map((answer) => settle(answer, 0, undefined));
+    const { base } = written;
+    numberRows(batch.rows, base);
+    // Ids another batch stored between our look and our write: those events were left out,
+    // with their rows; the rest is committed and goes to the local worker now.
+    const late = batch.rows.events.filter((row) => !written.stored.has(row.seq - base));
+    const leftOut = new Set(late.map((row) => row.seq));
+    const isLeftOut = (row: { event_seq: number }): boolean => leftOut.has(row.event_seq);
+    handOver.withdraw(isLeftOut);
+    handOver.finish(true);
+    const created = batch.rows.deliveries.length - batch.rows.deliveries.filter(isLeftOut).length;
+    const storedFirst = new Map<number, { seq: number; hash: string } | undefined>();
+    if (late.length > 0) {
+      const stored = await storedEvents(
+        store.db,
+        late.map((row) => ({ organization: row.organization_id, id: row.id })),
+      );
+      for (const row of late) storedFirst.set(row.seq - base, stored.get(eventKey(row.organization_id, row.id)));
+    }
+    const answers = batch.answers.map((answer) => settle(answer, base, storedFirst));
+    return this.committed({ answers, created, fanouts: batch.rows.fanouts.length, feeds: batch.feeds }, handOver);
+  }
+
+  /** Wakes whoever has news after a commit, and gives the answers. */
+  private committed(
+    { answers, created, fanouts, feeds }: CommittedBatch,
+    handOver: Handover,
+  ): (IngestResult | Error)[] {
     // Deliveries left in the queue are news for this process's worker and for other processes.
-    if (created > handOver.rows.length) this.options.onDeliveriesQueued();
+    if (created > handOver.size) this.options.onDeliveriesQueued();
     if (fanouts > 0) this.options.onFanoutsQueued?.();
     if (feeds.length > 0) this.options.onEventsCommitted?.(feeds);
     return answers;
@@ -143,53 +195,82 @@ export class EventIngest {
     items: CheckedEvent[],
     loaded?: Map<string, OrganizationContext>,
     handOver?: Handover,
-  ): Promise<{ answers: (IngestResult | Error)[]; created: number; fanouts: number; feeds: string[] }> {
+  ): Promise<CommittedBatch> {
     const { store, clock } = this.options;
     // Reserving the numbers first locks the counter row until commit, so transactions that
     // store events commit one after another and sequence numbers increase in commit order.
     // The replay check comes after it: under the lock, no other batch can store the same id.
     const last = await store.events.reserveSequence(items.length, trx);
-    let nextSeq = last - items.length + 1;
     const now = clock.now();
     const contexts = loaded ?? (await loadContexts(trx, store, items));
-    const stored = await storedEvents(trx, items, contexts);
-    const seen = new Map<string, { seq: number; hash: string }>();
-    const eventRows: Insertable<EventsTable>[] = [];
-    const deliveryRows: Insertable<DeliveriesTable>[] = [];
-    const fanoutRows: Insertable<FanoutsTable>[] = [];
-    const traceRows: Insertable<RoutingTracesTable>[] = [];
-    const inboxRows: Insertable<InboxItemsTable>[] = [];
-    const answers: (IngestResult | Error)[] = [];
+    const batch = this.plan(items, contexts, await storedEvents(trx, namedIds(items)), now);
+    const base = last - items.length;
+    numberRows(batch.rows, base);
+    handOver?.lease(batch.rows.deliveries, now);
+    await insertEventBatchWithin(trx, store.dialect, batch.rows);
+    return {
+      answers: batch.answers.map((answer) => settle(answer, base, undefined)),
+      created: batch.rows.deliveries.length,
+      fanouts: batch.rows.fanouts.length,
+      feeds: batch.feeds,
+    };
+  }
+
+  /**
+   * Checks each event against what is stored and routes it: the rows to write, with events
+   * numbered 1, 2, ... within the batch (the writer adds the base of the numbers it reserves),
+   * and an answer per item.
+   */
+  private plan(
+    items: readonly CheckedEvent[],
+    contexts: ReadonlyMap<string, OrganizationContext>,
+    stored: ReadonlyMap<string, { seq: number; hash: string }>,
+    now: number,
+  ): PlannedBatch {
+    const batch = new PlannedBatch();
+    const seen = new Map<string, { ordinal: number; hash: string }>();
+    const { rows } = batch;
 
     for (const item of items) {
       const { input } = item;
       const org = contexts.get(input.organization);
       if (!org) {
-        answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION', input.organization));
+        batch.answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION', input.organization));
         continue;
       }
       if (input.application !== undefined && !org.applications.has(input.application)) {
-        answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_APPLICATION', input.application, input.organization));
+        batch.answers.push(
+          new ClarionError('CLARION_ERR_EVENT_UNKNOWN_APPLICATION', input.application, input.organization),
+        );
         continue;
       }
       if (input.addon !== undefined && !org.addons.has(input.addon)) {
-        answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ADDON', input.addon, input.organization));
+        batch.answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ADDON', input.addon, input.organization));
         continue;
       }
       const id = input.id ?? newId('evt');
-      const key = `${input.organization}\u0000${id}`;
-      const prior = stored.get(key) ?? seen.get(key);
+      const key = eventKey(input.organization, id);
+      const prior = stored.get(key);
       if (prior) {
-        answers.push(
+        batch.answers.push(
           prior.hash === item.bodyHash
             ? { id, seq: prior.seq, duplicate: true, deliveries: 0 }
             : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id),
         );
         continue;
       }
-      const seq = nextSeq++;
-      seen.set(key, { seq, hash: item.bodyHash });
-      eventRows.push({
+      const earlier = seen.get(key);
+      if (earlier) {
+        batch.answers.push(
+          earlier.hash === item.bodyHash
+            ? { id, ordinal: earlier.ordinal, hash: item.bodyHash, duplicate: true, deliveries: 0 }
+            : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id),
+        );
+        continue;
+      }
+      const seq = rows.events.length + 1;
+      seen.set(key, { ordinal: seq, hash: item.bodyHash });
+      rows.events.push({
         seq,
         organization_id: input.organization,
         id,
@@ -214,7 +295,7 @@ export class EventIngest {
         applicationId: input.application ?? null,
       };
       if (routing.deliveries.length > (this.options.inlineDeliveryLimit ?? Infinity)) {
-        fanoutRows.push({
+        rows.fanouts.push({
           event_seq: seq,
           organization_id: event.organizationId,
           event_id: id,
@@ -226,46 +307,93 @@ export class EventIngest {
           created_at: now,
         });
       } else {
-        for (const planned of routing.deliveries) deliveryRows.push(newDelivery(event, planned, now));
+        for (const planned of routing.deliveries) rows.deliveries.push(newDelivery(event, planned, now));
       }
       for (const userId of routing.inbox) {
-        inboxRows.push({ user_id: userId, event_seq: seq, organization_id: input.organization, created_at: now });
+        rows.inbox.push({ user_id: userId, event_seq: seq, organization_id: input.organization, created_at: now });
       }
       // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
       const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
       if (skipped.length > 0) {
-        traceRows.push({
+        rows.traces.push({
           event_seq: seq,
           organization_id: input.organization,
           skipped: JSON.stringify(skipped.map(compactSkip)),
           created_at: now,
         });
       }
-      answers.push({ id, seq, duplicate: false, deliveries: routing.deliveries.length });
-    }
-
-    handOver?.lease(deliveryRows, now);
-    await insertEvents(trx, store.dialect, eventRows);
-    await insertDeliveries(trx, store.dialect, deliveryRows);
-    await store.fanouts.insertWithin(trx, fanoutRows);
-    for (let i = 0; i < traceRows.length; i += INSERT_CHUNK) {
-      await trx
-        .insertInto('routing_traces')
-        .values(traceRows.slice(i, i + INSERT_CHUNK))
-        .execute();
-    }
-    for (let i = 0; i < inboxRows.length; i += INSERT_CHUNK) {
-      await trx
-        .insertInto('inbox_items')
-        .values(inboxRows.slice(i, i + INSERT_CHUNK))
-        .execute();
+      batch.answers.push({
+        id,
+        ordinal: seq,
+        hash: item.bodyHash,
+        duplicate: false,
+        deliveries: routing.deliveries.length,
+      });
     }
     // The stream feeds with news: each organization that stored an event, each member whose inbox got an item.
     const feeds = new Set<string>();
-    for (const row of eventRows) feeds.add(`org:${row.organization_id}`);
-    for (const row of inboxRows) feeds.add(`user:${row.user_id}`);
-    return { answers, created: deliveryRows.length, fanouts: fanoutRows.length, feeds: [...feeds] };
+    for (const row of rows.events) feeds.add(`org:${row.organization_id}`);
+    for (const row of rows.inbox) feeds.add(`user:${row.user_id}`);
+    batch.feeds = [...feeds];
+    return batch;
   }
+}
+
+/** What a batch's commit wrote, for the answers and the wake-ups. */
+interface CommittedBatch {
+  readonly answers: (IngestResult | Error)[];
+  /** Delivery rows written. */
+  readonly created: number;
+  /** Fan-outs stored for the expanders. */
+  readonly fanouts: number;
+  /** The stream feeds with news. */
+  readonly feeds: string[];
+}
+
+/** The answer to a new event (or to a copy of one in the same batch), numbered within its batch. */
+interface NumberedAnswer {
+  readonly id: string;
+  readonly ordinal: number;
+  /** The item's body hash, to tell a replay from a conflict should another batch store the id first. */
+  readonly hash: string;
+  readonly duplicate: boolean;
+  readonly deliveries: number;
+}
+
+/** One batch, checked and routed: its rows and an answer per item, before the writer numbers them. */
+class PlannedBatch {
+  readonly rows: EventBatchRows = { events: [], deliveries: [], fanouts: [], traces: [], inbox: [] };
+  readonly answers: (NumberedAnswer | IngestResult | Error)[] = [];
+  feeds: string[] = [];
+}
+
+/** Adds `base` to the event numbers of every row (they count from 1 within the batch until then). */
+function numberRows(rows: EventBatchRows, base: number): void {
+  for (const row of rows.events) row.seq += base;
+  for (const table of [rows.deliveries, rows.fanouts, rows.traces, rows.inbox]) {
+    for (const row of table) row.event_seq += base;
+  }
+}
+
+/**
+ * The final answer to an item once its batch is written from `base`. `late` holds the events
+ * another batch stored first (by their number within the batch), with what that batch stored.
+ */
+function settle(
+  answer: NumberedAnswer | IngestResult | Error,
+  base: number,
+  late: ReadonlyMap<number, { seq: number; hash: string } | undefined> | undefined,
+): IngestResult | Error {
+  if (answer instanceof Error || !('ordinal' in answer)) return answer;
+  const { id, ordinal, duplicate, deliveries } = answer;
+  if (late?.has(ordinal)) {
+    const stored = late.get(ordinal);
+    // The other batch's copy is the one stored: the same body is a replay of it, another a conflict.
+    return stored !== undefined && stored.hash === answer.hash
+      ? { id, seq: stored.seq, duplicate: true, deliveries: 0 }
+      : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id);
+  }
+  return { id, seq: base + ordinal, duplicate, deliveries };
 }
 
 /** What checking and routing an organization's events read. */
@@ -287,8 +415,9 @@ function byOrganization(items: readonly CheckedEvent[]): Map<string, CheckedEven
 
 /**
  * Reads, per organization of the batch, what checking and routing need; an organization that
- * does not exist has no entry. The reads are independent, so they run at once: on PostgreSQL
- * (outside a transaction) each takes its own pooled connection.
+ * does not exist has no entry. The reads are independent, so they run at once, the check that
+ * each organization exists among them: on PostgreSQL (outside a transaction) each takes its own
+ * pooled connection, and the whole is one round trip.
  */
 async function loadContexts(
   db: Kysely<Database>,
@@ -296,14 +425,13 @@ async function loadContexts(
   items: readonly CheckedEvent[],
 ): Promise<Map<string, OrganizationContext>> {
   const byOrg = byOrganization(items);
-  const found = await db
-    .selectFrom('organizations')
-    .select('id')
-    .where('id', 'in', [...byOrg.keys()])
-    .execute();
-  const loaded = await Promise.all(
-    found.map(async ({ id: orgId }): Promise<[string, OrganizationContext]> => {
-      const orgItems = byOrg.get(orgId) ?? [];
+  const [found, ...loaded] = await Promise.all([
+    db
+      .selectFrom('organizations')
+      .select('id')
+      .where('id', 'in', [...byOrg.keys()])
+      .execute(),
+    ...[...byOrg].map(async ([orgId, orgItems]): Promise<[string, OrganizationContext]> => {
       const appIds = [...new Set(orgItems.flatMap((item) => item.input.application ?? []))];
       const addonIds = [...new Set(orgItems.flatMap((item) => item.input.addon ?? []))];
       const [applications, addons, hooks, members, preferences, pushTargets] = await Promise.all([
@@ -316,30 +444,40 @@ async function loadContexts(
       ]);
       return [orgId, { applications, addons, hooks, members, preferences, pushTargets }];
     }),
-  );
-  return new Map(loaded);
+  ]);
+  const existing = new Set(found.map((row) => row.id));
+  return new Map(loaded.filter(([orgId]) => existing.has(orgId)));
 }
 
-/**
- * The events already stored under the ids this batch names (replays and conflicts), keyed by
- * organization and id. Events without an id get a new one, so most batches read nothing here.
- */
+/** The ids a batch names (events without one get a new id, so most batches name none). */
+function namedIds(items: readonly CheckedEvent[]): { organization: string; id: string }[] {
+  return items.flatMap(({ input }) =>
+    input.id === undefined ? [] : [{ organization: input.organization, id: input.id }],
+  );
+}
+
+function eventKey(organization: string, id: string): string {
+  return `${organization}\u0000${id}`;
+}
+
+/** The events already stored under `ids` (replays and conflicts), by eventKey. */
 async function storedEvents(
-  trx: Kysely<Database>,
-  items: readonly CheckedEvent[],
-  contexts: ReadonlyMap<string, OrganizationContext>,
+  db: Kysely<Database>,
+  ids: readonly { organization: string; id: string }[],
 ): Promise<Map<string, { seq: number; hash: string }>> {
+  const byOrg = new Map<string, string[]>();
+  for (const { organization, id } of ids) byOrg.set(organization, [...(byOrg.get(organization) ?? []), id]);
   const stored = new Map<string, { seq: number; hash: string }>();
-  for (const [orgId, orgItems] of byOrganization(items)) {
-    const ids = orgItems.flatMap((item) => (item.input.id === undefined ? [] : [item.input.id]));
-    if (ids.length === 0 || !contexts.has(orgId)) continue;
-    const rows = await trx
-      .selectFrom('events')
-      .select(['id', 'seq', 'body_hash'])
-      .where('organization_id', '=', orgId)
-      .where('id', 'in', ids)
-      .execute();
-    for (const row of rows) stored.set(`${orgId}\u0000${row.id}`, { seq: row.seq, hash: row.body_hash });
-  }
+  await Promise.all(
+    [...byOrg].map(async ([orgId, orgIds]) => {
+      const rows = await db
+        .selectFrom('events')
+        .select(['id', 'seq', 'body_hash'])
+        .where('organization_id', '=', orgId)
+        .where('id', 'in', orgIds)
+        .execute();
+      for (const row of rows) stored.set(eventKey(orgId, row.id), { seq: row.seq, hash: row.body_hash });
+    }),
+  );
   return stored;
 }

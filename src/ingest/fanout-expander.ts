@@ -110,7 +110,7 @@ export class FanoutExpander {
     } finally {
       handOver.finish(written !== undefined);
     }
-    if (written > handOver.rows.length) this.options.onDeliveriesQueued();
+    if (written > handOver.size) this.options.onDeliveriesQueued();
     return written;
   }
 

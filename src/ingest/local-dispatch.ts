@@ -18,11 +18,16 @@ export interface LocalDispatch {
  * they are inserted already leased to it, and handed to it once the transaction commits.
  */
 export class Handover {
-  /** The deliveries leased to the local worker. */
-  readonly rows: ClaimedDelivery[] = [];
+  /** The rows leased to the local worker; the writer may still renumber their event. */
+  private rows: Insertable<DeliveriesTable>[] = [];
   private reserved = 0;
 
   constructor(private readonly dispatch: LocalDispatch | undefined) {}
+
+  /** How many deliveries go to the local worker. */
+  get size(): number {
+    return this.rows.length;
+  }
 
   /**
    * Marks as many of `deliveryRows` as the local worker has free slots for as leased to it (the
@@ -37,23 +42,33 @@ export class Handover {
       row.status = 'sending';
       row.lease_owner = dispatch.owner;
       row.lease_until = now + dispatch.leaseMs;
-      this.rows.push({
-        id: row.id,
-        organization_id: row.organization_id,
-        event_seq: row.event_seq,
-        application_id: row.application_id ?? null,
-        hook_id: row.hook_id ?? null,
-        channel: row.channel,
-        address: row.address ?? null,
-        user_id: row.user_id ?? null,
-        attempts: 0,
-        next_attempt_at: row.next_attempt_at,
-      });
+      this.rows.push(row);
     }
+  }
+
+  /** Takes back the leased rows `dropped` selects (the writer left them out); their slots stay reserved until `finish`. */
+  withdraw(dropped: (row: Insertable<DeliveriesTable>) => boolean): void {
+    this.rows = this.rows.filter((row) => !dropped(row));
   }
 
   /** After the transaction: starts the leased deliveries if it committed; frees the reserved slots either way. */
   finish(committed: boolean): void {
-    this.dispatch?.accept(committed ? this.rows : [], this.reserved);
+    this.dispatch?.accept(committed ? this.rows.map(claimedDelivery) : [], this.reserved);
   }
+}
+
+/** A leased new row as the worker takes a claimed one. */
+function claimedDelivery(row: Insertable<DeliveriesTable>): ClaimedDelivery {
+  return {
+    id: row.id,
+    organization_id: row.organization_id,
+    event_seq: row.event_seq,
+    application_id: row.application_id ?? null,
+    hook_id: row.hook_id ?? null,
+    channel: row.channel,
+    address: row.address ?? null,
+    user_id: row.user_id ?? null,
+    attempts: 0,
+    next_attempt_at: row.next_attempt_at,
+  };
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Insertable, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { StoreDialect } from './opened-database.ts';
 import type { Database } from './schema.ts';
 
@@ -30,7 +30,7 @@ export class BulkInsert<Name extends TableName> {
   private readonly valuesStatements = new Map<number, string>();
 
   constructor(
-    private readonly table: Name,
+    readonly table: Name,
     private readonly columns: BulkColumns<Name>,
   ) {
     if (columns.length > MAX_COLUMNS) throw new Error(`${table}: at most ${MAX_COLUMNS} columns per bulk insert`);
@@ -42,14 +42,26 @@ export class BulkInsert<Name extends TableName> {
     else await this.values(trx, rows);
   }
 
-  private async unnest(trx: Kysely<Database>, rows: readonly Insertable<Database[Name]>[]): Promise<void> {
-    const arrays = this.columns.map(([column, type]) => {
+  /** The column names, in the order of `arrays`. */
+  get columnNames(): readonly string[] {
+    return this.columns.map(([column]) => column);
+  }
+
+  /**
+   * `rows` as one bound array per column, cast to the column's PostgreSQL type, in column order:
+   * `unnest` turns them back into rows, here and in statements that insert more around them.
+   */
+  arrays(rows: readonly Insertable<Database[Name]>[]): RawBuilder<unknown>[] {
+    return this.columns.map(([column, type]) => {
       const values = rows.map((row) => (row as Record<string, unknown>)[column] ?? null);
       return sql`${values}::${sql.raw(type)}[]`;
     });
+  }
+
+  private async unnest(trx: Kysely<Database>, rows: readonly Insertable<Database[Name]>[]): Promise<void> {
     await sql`
-      insert into ${sql.table(this.table)} (${sql.join(this.columns.map(([column]) => sql.ref(column)))})
-      select * from unnest(${sql.join(arrays)})
+      insert into ${sql.table(this.table)} (${sql.join(this.columnNames.map((column) => sql.ref(column)))})
+      select * from unnest(${sql.join(this.arrays(rows))})
     `.execute(trx);
   }
 

@@ -8,7 +8,7 @@ import type { Database, DeliveriesTable } from './schema.ts';
  * (18 bound values whatever the row count, against 180,000 for a 10,000-hook fan-out as a
  * VALUES list), on SQLite multi-row VALUES statements of fixed sizes.
  */
-const newDeliveries = new BulkInsert('deliveries', [
+export const newDeliveries = new BulkInsert('deliveries', [
   ['id', 'text'],
   ['organization_id', 'text'],
   ['event_seq', 'int8'],

@@ -4,7 +4,7 @@ import type { StoreDialect } from './opened-database.ts';
 import type { Database, EventsTable } from './schema.ts';
 
 /** New events, as ingest writes a group commit's worth of them (see BulkInsert). */
-const newEvents = new BulkInsert('events', [
+export const newEvents = new BulkInsert('events', [
   ['seq', 'int8'],
   ['organization_id', 'text'],
   ['id', 'text'],

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PlannedDelivery } from '../routing/route-event.ts';
 import { parsePlan } from '../routing/stored-plan.ts';
 import type { StoreDialect } from './opened-database.ts';
@@ -16,12 +16,6 @@ export class FanoutRepository {
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
   ) {}
-
-  /** Stores fan-outs inside the transaction that stores their events. */
-  async insertWithin(trx: Kysely<Database>, rows: readonly Insertable<FanoutsTable>[]): Promise<void> {
-    // One row per large event: a group commit holds a handful at most.
-    for (const row of rows) await trx.insertInto('fanouts').values(row).execute();
-  }
 
   /**
    * The oldest fan-out with deliveries left to write, locked until `trx` ends. On PostgreSQL
