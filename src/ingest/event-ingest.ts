@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { ClarionError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { routeEvent, type RoutingContext } from '../routing/route-event.ts';
+import { routeEvent } from '../routing/route-event.ts';
 import { serializePlan } from '../routing/stored-plan.ts';
 import { compactSkip } from '../routing/stored-trace.ts';
 import {
@@ -18,6 +18,7 @@ import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts
 import { GroupCommit } from './group-commit.ts';
 import { Handover, type LocalDispatch } from './local-dispatch.ts';
 import { newDelivery } from './new-delivery.ts';
+import { RoutingContexts, type OrganizationContext } from './routing-contexts.ts';
 
 /** The answer to an accepted event: the same for a replay of the same id and body. */
 export interface IngestResult {
@@ -64,6 +65,7 @@ export interface EventIngestOptions {
  */
 export class EventIngest {
   private readonly batches: GroupCommit<CheckedEvent, IngestResult>;
+  private readonly contexts: RoutingContexts;
 
   constructor(private readonly options: EventIngestOptions) {
     // One batch at a time. Commits take turns anyway (the sequence counter's lock is held until
@@ -71,6 +73,7 @@ export class EventIngest {
     // smaller batches, each paying for its own flush: on PostgreSQL one batch at a time carried
     // 12% more events/s than two in alternating windows, and on SQLite the same.
     this.batches = new GroupCommit((items) => this.commit(items));
+    this.contexts = new RoutingContexts(options.store);
   }
 
   /** Rejects with a ClarionError for input that cannot be stored; nothing is written then. */
@@ -123,7 +126,7 @@ export class EventIngest {
     // What routing reads is loaded before the transaction, so the sequence lock is held only for
     // the writes. A hook or member changed meanwhile is seen by the next batch, as it would be
     // had the change come a few milliseconds later.
-    const contexts = await loadContexts(store.db, store, items);
+    const contexts = await this.contexts.load(store.db, items);
     const handOver = new Handover(this.options.dispatch);
     let committed;
     try {
@@ -142,7 +145,7 @@ export class EventIngest {
   private async commitAsOneStatement(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
     const { store, clock } = this.options;
     const [contexts, stored] = await Promise.all([
-      loadContexts(store.db, store, items),
+      this.contexts.load(store.db, items),
       storedEvents(store.db, namedIds(items)),
     ]);
     const now = clock.now();
@@ -202,7 +205,7 @@ export class EventIngest {
     // The replay check comes after it: under the lock, no other batch can store the same id.
     const last = await store.events.reserveSequence(items.length, trx);
     const now = clock.now();
-    const contexts = loaded ?? (await loadContexts(trx, store, items));
+    const contexts = loaded ?? (await this.contexts.load(trx, items));
     const batch = this.plan(items, contexts, await storedEvents(trx, namedIds(items)), now);
     const base = last - items.length;
     numberRows(batch.rows, base);
@@ -394,59 +397,6 @@ function settle(
       : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id);
   }
   return { id, seq: base + ordinal, duplicate, deliveries };
-}
-
-/** What checking and routing an organization's events read. */
-interface OrganizationContext extends RoutingContext {
-  /** Of the applications and add-ons the batch names, those that exist. */
-  readonly applications: ReadonlySet<string>;
-  readonly addons: ReadonlySet<string>;
-}
-
-function byOrganization(items: readonly CheckedEvent[]): Map<string, CheckedEvent[]> {
-  const byOrg = new Map<string, CheckedEvent[]>();
-  for (const item of items) {
-    const list = byOrg.get(item.input.organization) ?? [];
-    list.push(item);
-    byOrg.set(item.input.organization, list);
-  }
-  return byOrg;
-}
-
-/**
- * Reads, per organization of the batch, what checking and routing need; an organization that
- * does not exist has no entry. The reads are independent, so they run at once, the check that
- * each organization exists among them: on PostgreSQL (outside a transaction) each takes its own
- * pooled connection, and the whole is one round trip.
- */
-async function loadContexts(
-  db: Kysely<Database>,
-  store: Store,
-  items: readonly CheckedEvent[],
-): Promise<Map<string, OrganizationContext>> {
-  const byOrg = byOrganization(items);
-  const [found, ...loaded] = await Promise.all([
-    db
-      .selectFrom('organizations')
-      .select('id')
-      .where('id', 'in', [...byOrg.keys()])
-      .execute(),
-    ...[...byOrg].map(async ([orgId, orgItems]): Promise<[string, OrganizationContext]> => {
-      const appIds = [...new Set(orgItems.flatMap((item) => item.input.application ?? []))];
-      const addonIds = [...new Set(orgItems.flatMap((item) => item.input.addon ?? []))];
-      const [applications, addons, hooks, members, preferences, pushTargets] = await Promise.all([
-        store.organizations.existingIds('applications', orgId, appIds, db),
-        store.organizations.existingIds('addons', orgId, addonIds, db),
-        store.hooks.allFor(orgId, db),
-        store.members.all(orgId, db),
-        store.preferences.matricesOf(orgId, db),
-        store.pushTargets.ofMembers(orgId, db),
-      ]);
-      return [orgId, { applications, addons, hooks, members, preferences, pushTargets }];
-    }),
-  ]);
-  const existing = new Set(found.map((row) => row.id));
-  return new Map(loaded.filter(([orgId]) => existing.has(orgId)));
 }
 
 /** The ids a batch names (events without one get a new id, so most batches name none). */

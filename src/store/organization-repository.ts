@@ -2,7 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AddonsTable, ApplicationsTable, Database, OrganizationsTable } from './schema.ts';
 import { fetchPage, type Page, type PageRequest } from './page.ts';
 
-export type OrganizationRow = Selectable<OrganizationsTable>;
+/** An organization as the API shows it (`routing_version` is ingest's bookkeeping). */
+export type OrganizationRow = Omit<Selectable<OrganizationsTable>, 'routing_version'>;
+const ORGANIZATION_COLUMNS = ['id', 'name', 'created_at', 'updated_at'] as const;
 export type ApplicationRow = Selectable<ApplicationsTable>;
 export type AddonRow = Selectable<AddonsTable>;
 
@@ -21,11 +23,14 @@ export class OrganizationRepository {
   }
 
   get(id: string): Promise<OrganizationRow | undefined> {
-    return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.db.selectFrom('organizations').select(ORGANIZATION_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
   list(page: PageRequest): Promise<Page<OrganizationRow>> {
-    return fetchPage(this.db.selectFrom('organizations').selectAll(), page, { column: 'id', keyOf: (row) => row.id });
+    return fetchPage(this.db.selectFrom('organizations').select(ORGANIZATION_COLUMNS), page, {
+      column: 'id',
+      keyOf: (row) => row.id,
+    });
   }
 
   async update(id: string, changes: { name: string }, now: number): Promise<OrganizationRow | undefined> {
@@ -33,8 +38,19 @@ export class OrganizationRepository {
       .updateTable('organizations')
       .set({ ...changes, updated_at: now })
       .where('id', '=', id)
-      .returningAll()
+      .returning(ORGANIZATION_COLUMNS)
       .executeTakeFirst();
+  }
+
+  /** The routing versions of those of `ids` that exist (see OrganizationsTable.routing_version). */
+  async routingVersions(ids: readonly string[], db: Kysely<Database> = this.db): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('organizations')
+      .select(['id', 'routing_version'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((row) => [row.id, Number(row.routing_version)]));
   }
 
   /** Deletes the organization and everything it owns, in one transaction. */

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Row types of every table, keeping the SQL column names so nothing maps between layers.
@@ -45,6 +45,12 @@ export interface OrganizationsTable {
   name: string;
   created_at: number;
   updated_at: number;
+  /**
+   * Increased by triggers whenever what routing reads of the organization changes (its hooks,
+   * members and their users, preferences, push targets, applications, add-ons): ingest keeps a
+   * routing context until its version moves.
+   */
+  routing_version: Generated<number>;
 }
 
 export interface UsersTable {

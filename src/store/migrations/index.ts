@@ -5,6 +5,7 @@ import * as pushTargets from './0003-push-targets.ts';
 import * as targetHealth from './0004-target-health.ts';
 import * as inbox from './0005-inbox.ts';
 import * as fanouts from './0006-fanouts.ts';
+import * as routingVersion from './0007-routing-version.ts';
 
 /** Every migration in order; names sort as they apply. Add new ones at the end, never edit old ones. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-target-health': targetHealth,
   '0005-inbox': inbox,
   '0006-fanouts': fanouts,
+  '0007-routing-version': routingVersion,
 };
