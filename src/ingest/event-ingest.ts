@@ -1,34 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
-import { ClarionError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import { routeEvent } from '../routing/route-event.ts';
-import { serializePlan } from '../routing/stored-plan.ts';
-import { compactSkip } from '../routing/stored-trace.ts';
-import {
-  insertEventBatchWithin,
-  insertNumberedEventBatch,
-  type EventBatchRows,
-  type NumberedBatchResult,
-} from '../store/event-batch.ts';
+import { insertEventBatchWithin, insertNumberedEventBatch, type NumberedBatchResult } from '../store/event-batch.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { eventKey, numberRows, planBatch, settle, type IngestResult, type StoredEvent } from './batch-plan.ts';
 import { checkEvent, type CheckedEvent, type EventInput } from './event-input.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Handover, type LocalDispatch } from './local-dispatch.ts';
-import { newDelivery } from './new-delivery.ts';
 import { RoutingContexts, type OrganizationContext } from './routing-contexts.ts';
-
-/** The answer to an accepted event: the same for a replay of the same id and body. */
-export interface IngestResult {
-  readonly id: string;
-  readonly seq: number;
-  /** True when this id was already stored with this body (nothing new was created). */
-  readonly duplicate: boolean;
-  /** Deliveries routing planned for the event (0 for a duplicate), written already or after the answer. */
-  readonly deliveries: number;
-}
 
 export interface EventIngestOptions {
   readonly store: Store;
@@ -149,7 +129,7 @@ export class EventIngest {
       storedEvents(store.db, namedIds(items)),
     ]);
     const now = clock.now();
-    const batch = this.plan(items, contexts, stored, now);
+    const batch = planBatch(items, contexts, stored, now, this.options.inlineDeliveryLimit);
     const handOver = new Handover(this.options.dispatch);
     handOver.lease(batch.rows.deliveries, now);
     let written: NumberedBatchResult | undefined;
@@ -169,7 +149,7 @@ export class EventIngest {
     handOver.withdraw(isLeftOut);
     handOver.finish(true);
     const created = batch.rows.deliveries.length - batch.rows.deliveries.filter(isLeftOut).length;
-    const storedFirst = new Map<number, { seq: number; hash: string } | undefined>();
+    const storedFirst = new Map<number, StoredEvent | undefined>();
     if (late.length > 0) {
       const stored = await storedEvents(
         store.db,
@@ -206,7 +186,13 @@ export class EventIngest {
     const last = await store.events.reserveSequence(items.length, trx);
     const now = clock.now();
     const contexts = loaded ?? (await this.contexts.load(trx, items));
-    const batch = this.plan(items, contexts, await storedEvents(trx, namedIds(items)), now);
+    const batch = planBatch(
+      items,
+      contexts,
+      await storedEvents(trx, namedIds(items)),
+      now,
+      this.options.inlineDeliveryLimit,
+    );
     const base = last - items.length;
     numberRows(batch.rows, base);
     handOver?.lease(batch.rows.deliveries, now);
@@ -217,128 +203,6 @@ export class EventIngest {
       fanouts: batch.rows.fanouts.length,
       feeds: batch.feeds,
     };
-  }
-
-  /**
-   * Checks each event against what is stored and routes it: the rows to write, with events
-   * numbered 1, 2, ... within the batch (the writer adds the base of the numbers it reserves),
-   * and an answer per item.
-   */
-  private plan(
-    items: readonly CheckedEvent[],
-    contexts: ReadonlyMap<string, OrganizationContext>,
-    stored: ReadonlyMap<string, { seq: number; hash: string }>,
-    now: number,
-  ): PlannedBatch {
-    const batch = new PlannedBatch();
-    const seen = new Map<string, { ordinal: number; hash: string }>();
-    const { rows } = batch;
-
-    for (const item of items) {
-      const { input } = item;
-      const org = contexts.get(input.organization);
-      if (!org) {
-        batch.answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ORGANIZATION', input.organization));
-        continue;
-      }
-      if (input.application !== undefined && !org.applications.has(input.application)) {
-        batch.answers.push(
-          new ClarionError('CLARION_ERR_EVENT_UNKNOWN_APPLICATION', input.application, input.organization),
-        );
-        continue;
-      }
-      if (input.addon !== undefined && !org.addons.has(input.addon)) {
-        batch.answers.push(new ClarionError('CLARION_ERR_EVENT_UNKNOWN_ADDON', input.addon, input.organization));
-        continue;
-      }
-      const id = input.id ?? newId('evt');
-      const key = eventKey(input.organization, id);
-      const prior = stored.get(key);
-      if (prior) {
-        batch.answers.push(
-          prior.hash === item.bodyHash
-            ? { id, seq: prior.seq, duplicate: true, deliveries: 0 }
-            : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id),
-        );
-        continue;
-      }
-      const earlier = seen.get(key);
-      if (earlier) {
-        batch.answers.push(
-          earlier.hash === item.bodyHash
-            ? { id, ordinal: earlier.ordinal, hash: item.bodyHash, duplicate: true, deliveries: 0 }
-            : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id),
-        );
-        continue;
-      }
-      const seq = rows.events.length + 1;
-      seen.set(key, { ordinal: seq, hash: item.bodyHash });
-      rows.events.push({
-        seq,
-        organization_id: input.organization,
-        id,
-        type: item.eventType.name,
-        application_id: input.application ?? null,
-        addon_id: input.addon ?? null,
-        occurred_at: item.occurredAt,
-        received_at: now,
-        data: JSON.stringify(item.data),
-        body_hash: item.bodyHash,
-      });
-      const routing = routeEvent(
-        { type: item.eventType.name, applicationId: input.application ?? null, addonId: input.addon ?? null },
-        item.eventType,
-        org,
-      );
-      const event = {
-        organizationId: input.organization,
-        seq,
-        id,
-        type: item.eventType.name,
-        applicationId: input.application ?? null,
-      };
-      if (routing.deliveries.length > (this.options.inlineDeliveryLimit ?? Infinity)) {
-        rows.fanouts.push({
-          event_seq: seq,
-          organization_id: event.organizationId,
-          event_id: id,
-          event_type: event.type,
-          application_id: event.applicationId,
-          plan: serializePlan(routing.deliveries),
-          total: routing.deliveries.length,
-          expanded: 0,
-          created_at: now,
-        });
-      } else {
-        for (const planned of routing.deliveries) rows.deliveries.push(newDelivery(event, planned, now));
-      }
-      for (const userId of routing.inbox) {
-        rows.inbox.push({ user_id: userId, event_seq: seq, organization_id: input.organization, created_at: now });
-      }
-      // The deliveries carry the "deliver" half of the trace; the skips are kept beside them.
-      const skipped = routing.trace.filter((entry) => entry.decision === 'skip');
-      if (skipped.length > 0) {
-        rows.traces.push({
-          event_seq: seq,
-          organization_id: input.organization,
-          skipped: JSON.stringify(skipped.map(compactSkip)),
-          created_at: now,
-        });
-      }
-      batch.answers.push({
-        id,
-        ordinal: seq,
-        hash: item.bodyHash,
-        duplicate: false,
-        deliveries: routing.deliveries.length,
-      });
-    }
-    // The stream feeds with news: each organization that stored an event, each member whose inbox got an item.
-    const feeds = new Set<string>();
-    for (const row of rows.events) feeds.add(`org:${row.organization_id}`);
-    for (const row of rows.inbox) feeds.add(`user:${row.user_id}`);
-    batch.feeds = [...feeds];
-    return batch;
   }
 }
 
@@ -353,52 +217,6 @@ interface CommittedBatch {
   readonly feeds: string[];
 }
 
-/** The answer to a new event (or to a copy of one in the same batch), numbered within its batch. */
-interface NumberedAnswer {
-  readonly id: string;
-  readonly ordinal: number;
-  /** The item's body hash, to tell a replay from a conflict should another batch store the id first. */
-  readonly hash: string;
-  readonly duplicate: boolean;
-  readonly deliveries: number;
-}
-
-/** One batch, checked and routed: its rows and an answer per item, before the writer numbers them. */
-class PlannedBatch {
-  readonly rows: EventBatchRows = { events: [], deliveries: [], fanouts: [], traces: [], inbox: [] };
-  readonly answers: (NumberedAnswer | IngestResult | Error)[] = [];
-  feeds: string[] = [];
-}
-
-/** Adds `base` to the event numbers of every row (they count from 1 within the batch until then). */
-function numberRows(rows: EventBatchRows, base: number): void {
-  for (const row of rows.events) row.seq += base;
-  for (const table of [rows.deliveries, rows.fanouts, rows.traces, rows.inbox]) {
-    for (const row of table) row.event_seq += base;
-  }
-}
-
-/**
- * The final answer to an item once its batch is written from `base`. `late` holds the events
- * another batch stored first (by their number within the batch), with what that batch stored.
- */
-function settle(
-  answer: NumberedAnswer | IngestResult | Error,
-  base: number,
-  late: ReadonlyMap<number, { seq: number; hash: string } | undefined> | undefined,
-): IngestResult | Error {
-  if (answer instanceof Error || !('ordinal' in answer)) return answer;
-  const { id, ordinal, duplicate, deliveries } = answer;
-  if (late?.has(ordinal)) {
-    const stored = late.get(ordinal);
-    // The other batch's copy is the one stored: the same body is a replay of it, another a conflict.
-    return stored !== undefined && stored.hash === answer.hash
-      ? { id, seq: stored.seq, duplicate: true, deliveries: 0 }
-      : new ClarionError('CLARION_ERR_EVENT_ID_CONFLICT', id);
-  }
-  return { id, seq: base + ordinal, duplicate, deliveries };
-}
-
 /** The ids a batch names (events without one get a new id, so most batches name none). */
 function namedIds(items: readonly CheckedEvent[]): { organization: string; id: string }[] {
   return items.flatMap(({ input }) =>
@@ -406,18 +224,14 @@ function namedIds(items: readonly CheckedEvent[]): { organization: string; id: s
   );
 }
 
-function eventKey(organization: string, id: string): string {
-  return `${organization}\u0000${id}`;
-}
-
 /** The events already stored under `ids` (replays and conflicts), by eventKey. */
 async function storedEvents(
   db: Kysely<Database>,
   ids: readonly { organization: string; id: string }[],
-): Promise<Map<string, { seq: number; hash: string }>> {
+): Promise<Map<string, StoredEvent>> {
   const byOrg = new Map<string, string[]>();
   for (const { organization, id } of ids) byOrg.set(organization, [...(byOrg.get(organization) ?? []), id]);
-  const stored = new Map<string, { seq: number; hash: string }>();
+  const stored = new Map<string, StoredEvent>();
   await Promise.all(
     [...byOrg].map(async ([orgId, orgIds]) => {
       const rows = await db
