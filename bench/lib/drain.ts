@@ -79,3 +79,59 @@ export async function measureDrain(receiver: Receiver, options: DrainOptions): P
     duplicates: end.stats.duplicates,
   };
 }
+
+export interface DrainWindow {
+  readonly rate: number;
+  readonly delivered: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+}
+
+/** Suspends the processes (SIGSTOP): they hold their connections and state, and use no CPU. */
+export function suspend(pids: readonly number[]): void {
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+}
+
+/** Lets suspended processes go on (SIGCONT; harmless on running ones). */
+export function resume(pids: readonly number[]): void {
+  for (const pid of pids) process.kill(pid, 'SIGCONT');
+}
+
+/**
+ * One window of a drain that alternates with something else: resumes `pids`, lets `settleS`
+ * pass unrecorded (answers held while suspended arrive in a burst), counts distinct arrivals
+ * for `durationS` or until `expected` have arrived, then suspends `pids` again.
+ */
+export async function drainWindow(
+  receiver: Receiver,
+  options: {
+    readonly expected: number;
+    readonly settleS: number;
+    readonly durationS: number;
+    readonly pids: readonly number[];
+  },
+): Promise<DrainWindow> {
+  const done = (stats: ReceiverStats) => stats.distinct >= options.expected;
+  resume(options.pids);
+  try {
+    const settledFrom = (await receiver.stats()).now;
+    const settled = await receiver.waitFor(
+      (stats) => done(stats) || stats.now - settledFrom >= options.settleS * 1000,
+      options.settleS * 1000 + 60_000,
+    );
+    if (done(settled.stats)) return { rate: NaN, delivered: 0, seconds: 0, cpuSeconds: 0 };
+    const start = settled.stats;
+    const cpuStart = sumCpu(options.pids);
+    const end = await receiver.waitFor(
+      (stats) => done(stats) || stats.now - start.now >= options.durationS * 1000,
+      options.durationS * 1000 + 60_000,
+    );
+    const cpu = sumCpu(options.pids) - cpuStart;
+    const endAt = done(end.stats) ? end.stats.lastAt : end.stats.now;
+    const seconds = Math.max(1e-6, (endAt - start.now) / 1000);
+    const delivered = end.stats.distinct - start.distinct;
+    return { rate: delivered / seconds, delivered, seconds, cpuSeconds: cpu };
+  } finally {
+    suspend(options.pids);
+  }
+}

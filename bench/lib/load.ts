@@ -4,7 +4,7 @@
 // the requests that should have been sent meanwhile: latency counts from the scheduled time).
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { Samples, type LatencySummary } from './percentiles.ts';
+import { Samples, summarize, type LatencySummary } from './percentiles.ts';
 
 export interface RequestSpec {
   readonly method: 'GET' | 'POST';
@@ -64,6 +64,8 @@ export interface LoadResult {
   readonly seconds: number;
   /** Of the 2xx answers recorded. */
   readonly latency: LatencySummary;
+  /** The latencies `latency` summarises, in milliseconds (to merge windows: mergeResults). */
+  readonly latencies: Float64Array;
   /** The first error seen, for the report. */
   readonly firstError: string | undefined;
 }
@@ -113,6 +115,7 @@ class Recorder {
       missed,
       seconds,
       latency: this.latencies.summary(),
+      latencies: this.latencies.values(),
       firstError: this.firstError,
     };
   }
@@ -248,4 +251,33 @@ export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
   clearTimeout(hardStop);
   await pool.close().catch(() => pool.destroy());
   return recorder.result(missed);
+}
+
+/** Several windows of one subject as one result: rates over their summed seconds, latencies pooled. */
+export function mergeResults(windows: readonly LoadResult[]): LoadResult {
+  const latencies = new Float64Array(windows.reduce((sum, window) => sum + window.latencies.length, 0));
+  const statuses: Record<string, number> = {};
+  let offset = 0;
+  for (const window of windows) {
+    latencies.set(window.latencies, offset);
+    offset += window.latencies.length;
+    for (const [status, count] of Object.entries(window.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  }
+  const sum = (pick: (window: LoadResult) => number) => windows.reduce((total, window) => total + pick(window), 0);
+  const ok = sum((window) => window.ok);
+  const seconds = Math.max(
+    1e-9,
+    sum((window) => window.seconds),
+  );
+  return {
+    rate: ok / seconds,
+    ok,
+    errors: sum((window) => window.errors),
+    statuses,
+    missed: sum((window) => window.missed),
+    seconds,
+    latency: summarize(latencies),
+    latencies,
+    firstError: windows.find((window) => window.firstError !== undefined)?.firstError,
+  };
 }

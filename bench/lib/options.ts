@@ -35,6 +35,12 @@ export interface Sizes {
    */
   readonly e2eWarmupS: number;
   readonly durationS: number;
+  /**
+   * Ingest: windows of Clarion and of the Fastify route taken in turn, `durationS` recorded
+   * for each in all (see lib/alternate.ts); `windowWarmupS` unrecorded before each window.
+   */
+  readonly alternationRounds: number;
+  readonly windowWarmupS: number;
   /** Load-generator connections for the Fastify ceiling, ingest and API probes. */
   readonly connections: number;
   /** Clarion's sender settings (HttpClient: 64 connections per origin, the default per-target cap; 256 sends in flight), copied by every other sender. */
@@ -119,6 +125,8 @@ export function sizesFor(options: Options): Sizes {
     warmupS: options.quick ? 0.5 : Math.min(2, options.durationS / 4),
     e2eWarmupS: options.quick ? 0.5 : 6,
     durationS: options.durationS,
+    alternationRounds: options.quick ? 2 : 4,
+    windowWarmupS: options.quick ? 0.5 : 1,
     connections: 64,
     senderConnections: 64,
     senderConcurrency: 256,

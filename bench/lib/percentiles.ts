@@ -13,24 +13,29 @@ export interface LatencySummary {
  * second would allocate millions of boxed numbers in a plain array.
  */
 export class Samples {
-  private values = new Float64Array(1024);
+  private buffer = new Float64Array(1024);
   private length = 0;
 
   add(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
+    if (this.length === this.buffer.length) {
+      const grown = new Float64Array(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
     }
-    this.values[this.length++] = value;
+    this.buffer[this.length++] = value;
   }
 
   get count(): number {
     return this.length;
   }
 
+  /** The samples themselves (a view, valid until the next `add`). */
+  values(): Float64Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
   summary(): LatencySummary {
-    return summarize(this.values.subarray(0, this.length));
+    return summarize(this.values());
   }
 }
 

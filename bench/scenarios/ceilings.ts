@@ -9,7 +9,8 @@ import { closedLoop, openLoop, type LoadResult } from '../lib/load.ts';
 import { Receiver } from '../lib/receiver.ts';
 import type { StoreKind } from '../lib/stores.ts';
 
-async function withFastify<T>(measure: (origin: string) => Promise<T>): Promise<T> {
+/** Runs `measure` against the ceiling's Fastify route (bench/servers/fastify-ceiling.ts) in its own process. */
+export async function withFastify<T>(measure: (origin: string) => Promise<T>): Promise<T> {
   const child = spawnNode('fastify-ceiling', ['bench/servers/fastify-ceiling.ts'], { env: baseEnv(), ipc: true });
   try {
     const port = await ready<number>(child);
@@ -45,29 +46,40 @@ export function fastifyAtRate(ctx: BenchContext, rate: number): Promise<LoadResu
 }
 
 /**
- * A bare undici loop POSTing the webhook body to the receiver with Clarion's sender settings
+ * A bare undici loop POSTing the webhook body to `receiverUrl` with Clarion's sender settings
  * (64 connections, 256 requests in flight), in the harness process: no queue, no store.
  */
+export function undiciLoop(
+  ctx: BenchContext,
+  receiverUrl: string,
+  warmupS: number,
+  durationS: number,
+): Promise<LoadResult> {
+  const { senderConnections, senderConcurrency } = ctx.sizes;
+  const body = webhookBody();
+  return closedLoop({
+    origin: receiverUrl,
+    connections: senderConnections,
+    concurrency: senderConcurrency,
+    warmupS,
+    durationS,
+    request: (n) => ({
+      method: 'POST',
+      path: `/hooks/${n % 100}`,
+      headers: webhookHeaders(`dlv_ceiling_${n}`, `evt_ceiling_${n}`),
+      body,
+    }),
+  });
+}
+
+/** The bare undici loop on its own, against a receiver of its own. */
 export function undiciCeiling(ctx: BenchContext): Promise<LoadResult> {
   return ctx.memo('ceiling:undici', async () => {
     const { senderConnections, senderConcurrency, warmupS, durationS } = ctx.sizes;
     ctx.progress(`ceiling: bare undici loop, ${senderConnections} connections, ${senderConcurrency} in flight`);
     const receiver = await Receiver.start();
     try {
-      const body = webhookBody();
-      return await closedLoop({
-        origin: receiver.url,
-        connections: senderConnections,
-        concurrency: senderConcurrency,
-        warmupS,
-        durationS,
-        request: (n) => ({
-          method: 'POST',
-          path: `/hooks/${n % 100}`,
-          headers: webhookHeaders(`dlv_ceiling_${n}`, `evt_ceiling_${n}`),
-          body,
-        }),
-      });
+      return await undiciLoop(ctx, receiver.url, warmupS, durationS);
     } finally {
       await receiver.stop();
     }

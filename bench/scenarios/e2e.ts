@@ -22,7 +22,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   for (const kind of ctx.stores) {
     // One process does both jobs: per event it spends 1/ingest s ingesting and 1/delivery s
     // delivering, so the most it can carry end to end is 1 / (1/ingest + 1/delivery).
-    const ingestMax = (await ingestFullLoad(ctx, kind)).rate;
+    const ingestMax = (await ingestFullLoad(ctx, kind)).ingest.rate;
     const deliveryMax = (await deliveryRate(ctx, kind)).rate;
     const maximum = 1 / (1 / ingestMax + 1 / deliveryMax);
     const rate = Math.max(1, maximum / 2);
