@@ -34,12 +34,21 @@ const fromUs = Number(flags.from ?? 0) * 1e6;
 const toUs = flags.to === undefined ? Infinity : Number(flags.to) * 1e6;
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+/**
+ * V8 samples about every millisecond; a much longer gap means the process was not running (the
+ * delivery scenario suspends its worker between windows) and would be charged to whatever
+ * function the suspension caught. Such gaps are left out of the figures and counted apart.
+ */
+const GAP_US = 100_000;
 const selfUs = new Map<number, number>();
 let elapsedUs = 0;
+let gapUs = 0;
 profile.samples.forEach((id, index) => {
   const delta = profile.timeDeltas[index] ?? 0;
   elapsedUs += delta;
-  if (elapsedUs >= fromUs && elapsedUs < toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  if (elapsedUs < fromUs || elapsedUs >= toUs) return;
+  if (delta >= GAP_US) gapUs += delta;
+  else selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
 });
 const totalUs = [...selfUs.values()].reduce((sum, us) => sum + us, 0);
 
@@ -86,7 +95,9 @@ const print = (title: string, entries: Map<string, number>) => {
     );
   }
 };
-process.stdout.write(`${file}: ${(totalUs / 1e6).toFixed(1)} s sampled`);
+process.stdout.write(
+  `${file}: ${(totalUs / 1e6).toFixed(1)} s sampled${gapUs > 0 ? ` (${(gapUs / 1e6).toFixed(1)} s not running, left out)` : ''}`,
+);
 print('self time by file or package', byPlace);
 print('self time by function', byFunction);
 print(
