@@ -135,3 +135,11 @@ export async function drainWindow(
     suspend(options.pids);
   }
 }
+
+/** Several windows of one drain as one: deliveries over summed seconds, CPU summed. */
+export function mergeDrains(windows: readonly DrainWindow[]): DrainWindow {
+  const sum = (pick: (window: DrainWindow) => number) => windows.reduce((total, window) => total + pick(window), 0);
+  const delivered = sum((window) => window.delivered);
+  const seconds = sum((window) => window.seconds);
+  return { rate: delivered / seconds, delivered, seconds, cpuSeconds: sum((window) => window.cpuSeconds) };
+}

@@ -1,6 +1,6 @@
 // Ceilings: what the same load generator gets from the simplest thing that does the same job,
 // measured in this run so that Clarion's figures can be read as a share of them.
-import { baseEnv, spawnNode, spawnCommand } from '../lib/children.ts';
+import { baseEnv, spawnNode } from '../lib/children.ts';
 import { eventBody, webhookBody, webhookHeaders } from '../lib/body.ts';
 import { ingestRequest } from '../lib/clarion.ts';
 import { row, type BenchContext, type Row } from '../lib/context.ts';
@@ -111,13 +111,6 @@ export function rawInsertCeiling(ctx: BenchContext, kind: StoreKind): Promise<nu
       await store.cleanup();
     }
   });
-}
-
-/** Whether Debian's redis-server is on PATH (the BullMQ peer needs it). */
-export async function hasRedisServer(): Promise<boolean> {
-  const probe = spawnCommand('redis-server --version', 'redis-server', ['--version'], { env: baseEnv() });
-  const { code } = await probe.exited;
-  return code === 0;
 }
 
 function latencyRows(scenario: string, subject: string, result: LoadResult): Row[] {

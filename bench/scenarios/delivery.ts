@@ -1,13 +1,15 @@
 // Delivery: a queue of many events x many hooks is filled by an API-only Clarion while no
 // worker runs, then one worker-only process (CLARION_ROLE=worker, default concurrency) drains
 // it into the receiver, which answers 200 at once; deliveries/s as the receiver counts them,
-// in windows taken in turn with the bare undici loop, whose ratio is the one reported.
+// in windows taken in turn with the bare undici loop and the BullMQ peer: the ratios reported
+// (here and in the bullmq scenario) are those windows'.
 import { performance } from 'node:perf_hooks';
 import { eventBody, ORG } from '../lib/body.ts';
 import { ingestRequest, setUpOrganization, startClarion, type ClarionProcess } from '../lib/clarion.ts';
 import { row, type BenchContext, type Row } from '../lib/context.ts';
-import { alternate, ratioRange, windowsOf } from '../lib/alternate.ts';
-import { drainWindow, resume, type DrainResult, type DrainWindow } from '../lib/drain.ts';
+import { alternate, ratioRange, windowsOf, type Contender } from '../lib/alternate.ts';
+import { hasRedisServer, startPeer, type Peer } from '../lib/bullmq-peer.ts';
+import { drainWindow, mergeDrains, resume, suspend, type DrainResult, type DrainWindow } from '../lib/drain.ts';
 import { closedLoop, mergeResults, type LoadResult } from '../lib/load.ts';
 import { Receiver } from '../lib/receiver.ts';
 import type { BenchStore, StoreKind } from '../lib/stores.ts';
@@ -56,13 +58,16 @@ export interface DeliveryRate extends DrainResult {
   readonly undici: LoadResult;
   /** The worker's share of the loop, lowest and highest round ("28-35%"). */
   readonly spread: string;
+  /** The BullMQ peer's windows, in the same turns; undefined without redis-server. */
+  readonly peer: (DrainWindow & { readonly spread: string }) | undefined;
 }
 
 /**
  * Deliveries/s of one worker process draining events x hooks, in windows taken in turn with the
- * bare undici loop (memoized: e2e and the BullMQ comparison build on it). Between its windows
- * the worker is suspended (SIGSTOP), so the loop has the machine to itself, as the worker has
- * in its own windows; the loop posts to a receiver of its own.
+ * bare undici loop and, where redis-server is installed, the BullMQ peer draining as many jobs
+ * (memoized: e2e and the bullmq scenario build on it). Outside its windows each worker is
+ * suspended (SIGSTOP), so every contender has the machine to itself in its own windows; each
+ * sends to a receiver of its own.
  */
 export function deliveryRate(ctx: BenchContext, kind: StoreKind): Promise<DeliveryRate> {
   return ctx.memo(`delivery:${kind}`, async () => {
@@ -72,53 +77,63 @@ export function deliveryRate(ctx: BenchContext, kind: StoreKind): Promise<Delive
     const ceilingReceiver = await Receiver.start();
     const store = await ctx.freshStore(kind);
     let worker: ClarionProcess | undefined;
+    let peer: Peer | undefined;
+    const warmUp = (on: Receiver) =>
+      on.waitFor((stats) => stats.now - stats.firstAt >= warmupS * 1000, warmupS * 1000 + 60_000);
     try {
       const queued = await queueDeliveries(ctx, store, receiver.url, queueEvents, queueHooks);
-      ctx.progress(
-        `delivery ${kind}: ${queued.deliveries} queued in ${queued.seconds.toFixed(1)} s; starting a worker`,
-      );
+      ctx.progress(`delivery ${kind}: ${queued.deliveries} queued in ${queued.seconds.toFixed(1)} s`);
+      if (await hasRedisServer()) {
+        peer = await startPeer(ctx, queued.deliveries);
+        await warmUp(peer.receiver);
+        suspend([peer.worker.pid]);
+      }
+      ctx.progress(`delivery ${kind}: starting a worker`);
       await receiver.reset();
       worker = await startClarion(store, 'worker');
       const first = await receiver.waitFor((stats) => stats.distinct > 0, 120_000);
       if (first.timedOut) throw new Error('no delivery arrived within 120 s');
-      await receiver.waitFor((stats) => stats.now - stats.firstAt >= warmupS * 1000, warmupS * 1000 + 60_000);
+      await warmUp(receiver);
       const windowS = durationS / alternationRounds;
-      const pids = [worker.pid];
-      const rounds = await alternate<DrainWindow | LoadResult>(
-        [
-          {
-            name: `Clarion worker, ${windowS.toFixed(1)} s`,
-            window: () =>
-              drainWindow(receiver, { expected: queued.deliveries, settleS: windowWarmupS, durationS: windowS, pids }),
-          },
-          {
-            name: `bare undici loop, ${windowS.toFixed(1)} s (worker suspended)`,
-            window: () => undiciLoop(ctx, ceilingReceiver.url, windowWarmupS, windowS),
-          },
-        ],
-        { rounds: alternationRounds, progress: (line) => ctx.progress(line) },
-      );
-      resume(pids);
-      const drains = windowsOf(rounds, 0) as DrainWindow[];
-      const sum = (pick: (window: DrainWindow) => number) => drains.reduce((total, window) => total + pick(window), 0);
-      const delivered = sum((window) => window.delivered);
-      const seconds = sum((window) => window.seconds);
+      const drainOf = (on: Receiver, expected: number, pid: number) => () =>
+        drainWindow(on, { expected, settleS: windowWarmupS, durationS: windowS, pids: [pid] });
+      const contenders: Contender<DrainWindow | LoadResult>[] = [
+        { name: `Clarion worker, ${windowS.toFixed(1)} s`, window: drainOf(receiver, queued.deliveries, worker.pid) },
+        {
+          name: `bare undici loop, ${windowS.toFixed(1)} s (workers suspended)`,
+          window: () => undiciLoop(ctx, ceilingReceiver.url, windowWarmupS, windowS),
+        },
+      ];
+      if (peer !== undefined) {
+        contenders.push({
+          name: `BullMQ worker, ${windowS.toFixed(1)} s`,
+          window: drainOf(peer.receiver, peer.jobs, peer.worker.pid),
+        });
+      }
+      const rounds = await alternate(contenders, {
+        rounds: alternationRounds,
+        progress: (line) => ctx.progress(line),
+      });
+      const drain = mergeDrains(windowsOf(rounds, 0) as DrainWindow[]);
       const stats = await receiver.stats();
       return {
-        rate: delivered / seconds,
-        delivered,
-        seconds,
-        cpuSeconds: sum((window) => window.cpuSeconds),
+        ...drain,
         whole: false,
         received: stats.distinct,
         duplicates: stats.duplicates,
         queued: queued.deliveries,
         undici: mergeResults(windowsOf(rounds, 1) as LoadResult[]),
         spread: ratioRange(rounds, 0, 1),
+        peer:
+          peer === undefined
+            ? undefined
+            : { ...mergeDrains(windowsOf(rounds, 2) as DrainWindow[]), spread: ratioRange(rounds, 0, 2) },
       };
     } finally {
       if (worker !== undefined) resume([worker.pid]);
+      if (peer !== undefined) resume([peer.worker.pid]);
       await worker?.stop();
+      await peer?.stop();
       await receiver.stop();
       await ceilingReceiver.stop();
       await store.cleanup();
@@ -143,7 +158,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         target: '>= 50% of undici (and >= BullMQ)',
         check: (_value, ratio) => (ratio ?? 0) >= 0.5,
         note: [
-          `${alternationRounds} windows of ${(durationS / alternationRounds).toFixed(1)} s each in turn with the loop: ${drain.spread} per round`,
+          `${alternationRounds} windows of ${(durationS / alternationRounds).toFixed(1)} s each in turn with the loop${drain.peer !== undefined ? ' and the BullMQ peer' : ''}: ${drain.spread} of the loop per round`,
           `${drain.delivered} of ${drain.queued} queued, over ${drain.seconds.toFixed(1)} s`,
           Number.isFinite(perCpu) ? `${Math.round(perCpu)} deliveries per worker CPU-second` : '',
           drain.duplicates > 0 ? `${drain.duplicates} DUPLICATES` : '',
