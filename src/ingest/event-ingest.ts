@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
-import { insertEventBatchWithin, insertNumberedEventBatch, type NumberedBatchResult } from '../store/event-batch.ts';
+import {
+  insertEventBatchWithin,
+  insertNumberedEventBatch,
+  type NumberedBatchResult,
+  type PlannedVersions,
+} from '../store/event-batch.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { eventKey, numberRows, planBatch, settle, type IngestResult, type StoredEvent } from './batch-plan.ts';
@@ -118,31 +123,50 @@ export class EventIngest {
   }
 
   /**
-   * PostgreSQL: the routing context and the replays are read outside any lock, in parallel; the
-   * batch is then written by one statement that also takes its sequence numbers (see
-   * insertNumberedEventBatch). Two round trips per batch, against nine for a transaction.
+   * PostgreSQL: a batch is written by one statement that also takes its sequence numbers (see
+   * insertNumberedEventBatch). When the cache holds its routing contexts, that statement is the
+   * only round trip: it confirms the versions they were read at, and ids stored already are
+   * left out by it and answered from their stored copy. Otherwise, or when a version moved, the
+   * contexts and the replays are read first, in parallel and outside any lock: two round trips.
    */
   private async commitAsOneStatement(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
-    const { store, clock } = this.options;
+    const { store } = this.options;
+    const cached = this.contexts.cachedFor(items);
+    if (cached !== undefined) {
+      const written = await this.writeAsOneStatement(items, cached.contexts, new Map(), cached.versions);
+      if (written !== 'stale') return written;
+    }
     const [contexts, stored] = await Promise.all([
       this.contexts.load(store.db, items),
       storedEvents(store.db, namedIds(items)),
     ]);
+    // A change landing after this read is seen by the next batch, as on SQLite: not confirmed.
+    return (await this.writeAsOneStatement(items, contexts, stored, undefined)) as (IngestResult | Error)[];
+  }
+
+  private async writeAsOneStatement(
+    items: CheckedEvent[],
+    contexts: Map<string, OrganizationContext>,
+    stored: Map<string, StoredEvent>,
+    versions: PlannedVersions | undefined,
+  ): Promise<(IngestResult | Error)[] | 'stale'> {
+    const { store, clock } = this.options;
     const now = clock.now();
     const batch = planBatch(items, contexts, stored, now, this.options.inlineDeliveryLimit);
     const handOver = new Handover(this.options.dispatch);
     handOver.lease(batch.rows.deliveries, now);
-    let written: NumberedBatchResult | undefined;
+    let written: NumberedBatchResult | 'stale' | undefined;
     try {
-      if (batch.rows.events.length > 0) written = await insertNumberedEventBatch(store.db, batch.rows);
+      if (batch.rows.events.length > 0) written = await insertNumberedEventBatch(store.db, batch.rows, versions);
     } finally {
-      if (written === undefined) handOver.finish(false);
+      if (written === undefined || written === 'stale') handOver.finish(false);
     }
+    if (written === 'stale') return 'stale';
     if (written === undefined) return batch.answers.map((answer) => settle(answer, 0, undefined));
     const { base } = written;
     numberRows(batch.rows, base);
-    // Ids another batch stored between our look and our write: those events were left out,
-    // with their rows; the rest is committed and goes to the local worker now.
+    // Ids stored before our write: those events were left out, with their rows; the rest is
+    // committed and goes to the local worker now.
     const late = batch.rows.events.filter((row) => !written.stored.has(row.seq - base));
     const leftOut = new Set(late.map((row) => row.seq));
     const isLeftOut = (row: { event_seq: number }): boolean => leftOut.has(row.event_seq);
@@ -151,11 +175,11 @@ export class EventIngest {
     const created = batch.rows.deliveries.length - batch.rows.deliveries.filter(isLeftOut).length;
     const storedFirst = new Map<number, StoredEvent | undefined>();
     if (late.length > 0) {
-      const stored = await storedEvents(
+      const found = await storedEvents(
         store.db,
         late.map((row) => ({ organization: row.organization_id, id: row.id })),
       );
-      for (const row of late) storedFirst.set(row.seq - base, stored.get(eventKey(row.organization_id, row.id)));
+      for (const row of late) storedFirst.set(row.seq - base, found.get(eventKey(row.organization_id, row.id)));
     }
     const answers = batch.answers.map((answer) => settle(answer, base, storedFirst));
     return this.committed({ answers, created, fanouts: batch.rows.fanouts.length, feeds: batch.feeds }, handOver);

@@ -20,7 +20,17 @@ const DEFAULT_BUDGET = 50_000;
 interface CachedContext {
   readonly version: number;
   readonly context: RoutingContext;
-  readonly weight: number;
+  /** Hooks, members, push targets and known ids, against the budget. */
+  weight: number;
+  /** Applications and add-ons seen to exist at this version (creating or deleting one moves it). */
+  readonly applications: Set<string>;
+  readonly addons: Set<string>;
+}
+
+/** A batch's contexts and the routing version each was read at. */
+export interface CachedContexts {
+  readonly contexts: Map<string, OrganizationContext>;
+  readonly versions: Map<string, number>;
 }
 
 /**
@@ -32,6 +42,9 @@ interface CachedContext {
  *
  * The version is read before the context, so a context is never older than the version it is
  * kept under; a change landing in between is read again by the next batch.
+ *
+ * `cachedFor` answers from the cache with no read at all, for a writer that has its write
+ * confirm the versions (PostgreSQL's one-statement batch): one round trip per batch.
  */
 export class RoutingContexts {
   private readonly cached = new Map<string, CachedContext>();
@@ -67,18 +80,70 @@ export class RoutingContexts {
         const version = versions.get(orgId);
         if (version === undefined) return;
         const routing = await this.routingContext(db, orgId, version);
+        this.rememberExisting(orgId, version, applications, addons);
         contexts.set(orgId, { ...routing, applications, addons });
       }),
     );
     return contexts;
   }
 
+  /**
+   * The batch's contexts from the cache alone, when it holds every organization of the batch
+   * and knows every application and add-on the batch names to exist; else undefined. They may
+   * be stale: the write must confirm the versions, or plan again from `load`.
+   */
+  cachedFor(items: readonly CheckedEvent[]): CachedContexts | undefined {
+    const contexts = new Map<string, OrganizationContext>();
+    const versions = new Map<string, number>();
+    for (const item of items) {
+      const { organization, application, addon } = item.input;
+      const hit = this.cached.get(organization);
+      if (hit === undefined) return undefined;
+      if (application !== undefined && !hit.applications.has(application)) return undefined;
+      if (addon !== undefined && !hit.addons.has(addon)) return undefined;
+      if (!contexts.has(organization)) {
+        contexts.set(organization, { ...hit.context, applications: hit.applications, addons: hit.addons });
+        versions.set(organization, hit.version);
+      }
+    }
+    for (const orgId of contexts.keys()) this.touch(orgId);
+    return { contexts, versions };
+  }
+
+  /** Adds what `load` found to exist to the cached entry of that very version. */
+  private rememberExisting(
+    orgId: string,
+    version: number,
+    applications: ReadonlySet<string>,
+    addons: ReadonlySet<string>,
+  ): void {
+    const entry = this.cached.get(orgId);
+    if (entry === undefined || entry.version !== version) return;
+    for (const [known, found] of [
+      [entry.applications, applications],
+      [entry.addons, addons],
+    ] as const) {
+      for (const id of found) {
+        if (known.has(id)) continue;
+        known.add(id);
+        entry.weight += 1;
+        this.weight += 1;
+      }
+    }
+  }
+
+  /** Most recently used last: eviction takes from the front. */
+  private touch(orgId: string): void {
+    const entry = this.cached.get(orgId);
+    if (entry === undefined) return;
+    this.cached.delete(orgId);
+    this.cached.set(orgId, entry);
+  }
+
   private async routingContext(db: Kysely<Database>, orgId: string, version: number): Promise<RoutingContext> {
     const hit = this.cached.get(orgId);
     if (hit !== undefined && hit.version === version) {
-      // Most recently used last: eviction takes from the front.
-      this.cached.delete(orgId);
-      this.cached.set(orgId, hit);
+      this.touch(orgId);
       return hit.context;
     }
     const { hooks, members, preferences, pushTargets } = this.store;
@@ -96,7 +161,13 @@ export class RoutingContexts {
     };
     let targetCount = 0;
     for (const list of targets.values()) targetCount += list.length;
-    this.keep(orgId, { version, context, weight: 1 + hookRecords.length + memberRows.length + targetCount });
+    this.keep(orgId, {
+      version,
+      context,
+      weight: 1 + hookRecords.length + memberRows.length + targetCount,
+      applications: new Set(),
+      addons: new Set(),
+    });
     return context;
   }
 

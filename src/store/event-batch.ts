@@ -63,6 +63,9 @@ export async function insertEventBatchWithin(
   await newInboxItems.run(trx, dialect, rows.inbox);
 }
 
+/** The routing versions a batch was planned at (`organizations.routing_version`), by organization. */
+export type PlannedVersions = ReadonlyMap<string, number>;
+
 /** What `insertNumberedEventBatch` stored. */
 export interface NumberedBatchResult {
   /** Added to an event's number within the batch, it gives its sequence number. */
@@ -82,17 +85,33 @@ export interface NumberedBatchResult {
  * round trips of a transaction (BEGIN, the reservation, five inserts, COMMIT), which made
  * concurrent batches wait for each other.
  *
- * An event whose id another batch stored after the caller looked (`on conflict do nothing`) is
- * left out with its deliveries and other rows; its number stays unused.
+ * An event whose id was stored already, by an earlier request or by another batch after the
+ * caller looked (`on conflict do nothing`), is left out with its deliveries and other rows; its
+ * number stays unused.
+ *
+ * With `versions`, the batch is written only if every organization it was planned for is still
+ * at that routing version, checked in the statement's own snapshot: otherwise nothing is
+ * written, no number is taken, and the result is `'stale'` (plan again from a fresh read).
  */
 export async function insertNumberedEventBatch(
   db: Kysely<Database>,
   rows: EventBatchRows,
-): Promise<NumberedBatchResult> {
+  versions?: PlannedVersions,
+): Promise<NumberedBatchResult | 'stale'> {
   const count = rows.events.length;
   const parts: RawBuilder<unknown>[] = [
+    versions === undefined
+      ? sql`planned as (select true as current)`
+      : sql`planned as (
+          select count(*) = ${versions.size} as current
+          from organizations o
+          join unnest(${[...versions.keys()]}::text[], ${[...versions.values()]}::int8[]) as v(id, version)
+            on o.id = v.id and o.routing_version = v.version
+        )`,
     sql`reserved as (
-      update counters set value = value + ${count} where name = 'event_seq' returning value - ${count} as base
+      update counters set value = value + ${count}
+      where name = 'event_seq' and (select current from planned)
+      returning value - ${count} as base
     )`,
     sql`new_events as (
       ${numberedInsert(newEvents, rows.events, 'seq')}
@@ -107,12 +126,16 @@ export async function insertNumberedEventBatch(
     numberedChild('new_inbox_items', newInboxItems, rows.inbox),
   ];
   for (const child of children) if (child !== undefined) parts.push(child);
-  const { rows: result } = await sql<{ base: number; stored: number[] }>`
+  // Every insert selects from `reserved`: when the plan is stale it is empty, and so are they.
+  const { rows: result } = await sql<{ current: boolean; base: number | null; stored: number[] }>`
     with ${sql.join(parts)}
-    select reserved.base, array(select (seq - reserved.base)::int4 from new_events) as stored from reserved
+    select planned.current, reserved.base,
+      array(select (seq - reserved.base)::int4 from new_events) as stored
+    from planned left join reserved on true
   `.execute(db);
   const [row] = result;
-  if (row === undefined) throw new Error('the event_seq counter is missing');
+  if (row === undefined || !row.current) return 'stale';
+  if (row.base === null) throw new Error('the event_seq counter is missing');
   return { base: row.base, stored: new Set(row.stored) };
 }
 
