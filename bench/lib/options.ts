@@ -36,8 +36,9 @@ export interface Sizes {
   readonly e2eWarmupS: number;
   readonly durationS: number;
   /**
-   * Ingest: windows of Clarion and of the Fastify route taken in turn, `durationS` recorded
-   * for each in all (see lib/alternate.ts); `windowWarmupS` unrecorded before each window.
+   * Ingest and delivery: windows of Clarion and of its ceiling (the Fastify route; the undici
+   * loop and the BullMQ peer) taken in turn, `durationS` recorded for each in all (see
+   * lib/alternate.ts); `windowWarmupS` unrecorded before each window.
    */
   readonly alternationRounds: number;
   readonly windowWarmupS: number;

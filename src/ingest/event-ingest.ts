@@ -140,7 +140,8 @@ export class EventIngest {
       this.contexts.load(store.db, items),
       storedEvents(store.db, namedIds(items)),
     ]);
-    // A change landing after this read is seen by the next batch, as on SQLite: not confirmed.
+    // A change landing after this read is seen by the next batch, as on SQLite: no versions to
+    // confirm, so the write cannot come back stale.
     return (await this.writeAsOneStatement(items, contexts, stored, undefined)) as (IngestResult | Error)[];
   }
 
