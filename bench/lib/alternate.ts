@@ -49,7 +49,11 @@ export function ratioRange(
   subject: number,
   ceiling: number,
 ): string {
-  const ratios = rounds.map((results) => (results[subject]!.rate / results[ceiling]!.rate) * 100);
+  // A drain window that found its queue empty has no rate: that round has no ratio.
+  const ratios = rounds
+    .map((results) => (results[subject]!.rate / results[ceiling]!.rate) * 100)
+    .filter((ratio) => Number.isFinite(ratio));
+  if (ratios.length === 0) return 'n/a';
   const low = Math.min(...ratios).toFixed(0);
   const high = Math.max(...ratios).toFixed(0);
   return low === high ? `${low}%` : `${low}-${high}%`;

@@ -63,6 +63,18 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await hooksReached(t, 'e4'), []);
     });
 
+    it('does not take an organization created again under the same id for the one it cached', async () => {
+      // The same steps twice: from one start version, they would end at the same version.
+      const t = await setUp();
+      const first = await createHook(t, 'first');
+      assert.deepEqual(await hooksReached(t, 'before'), [first]);
+
+      assert.equal((await t.json('DELETE', '/v1/organizations/acme')).status, 204);
+      assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
+      const second = await createHook(t, 'second');
+      assert.deepEqual(await hooksReached(t, 'after'), [second]);
+    });
+
     it('refuses an event for an application deleted behind its back, though an earlier event saw it exist', async () => {
       // On PostgreSQL the second batch is planned from the cache alone (the application known to
       // exist) and its write must find the version moved; then it is planned again from a read.
