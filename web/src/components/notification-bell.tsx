@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { enc } from '../lib/api.ts';
 import type { InboxItem } from '../lib/inbox-feed.ts';
 import { useInbox } from '../lib/use-inbox.ts';
@@ -25,8 +25,10 @@ export function NotificationBell({ org }: { org: string | undefined }) {
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
 
-  // The panel closes on Escape (focus back on the bell) and on a click elsewhere.
-  useEffect(() => {
+  // The panel closes on Escape (focus back on the bell) and on a click elsewhere. A layout
+  // effect, so the listeners are there as soon as the panel is: a plain effect runs after the
+  // next frame, and an Escape pressed in between was lost (seen in CI).
+  useLayoutEffect(() => {
     if (!open) return;
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== 'Escape') return;
