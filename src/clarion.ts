@@ -176,10 +176,10 @@ export async function createClarion(config: Config, deps: ClarionDependencies = 
         targetConcurrency: config.targetConcurrency,
         sendTimeoutMs: config.sendTimeoutMs,
         // The organization hears of a hook Clarion disabled through its other channels.
-        announceDisabled: async (trx, disabledHooks): Promise<number> => {
-          const { created, refused } = await ingest.ingestWithin(trx, disabledHooks.map(targetDisabledEvent));
+        announceDisabled: async (trx, disabledHooks) => {
+          const { refused, announce } = await ingest.ingestWithin(trx, disabledHooks.map(targetDisabledEvent));
           for (const error of refused) logger.error({ err: error }, 'could not store notification.target.disabled');
-          return created;
+          return announce;
         },
         ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
         ...(deps.random !== undefined ? { random: deps.random } : {}),

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
 import { isDeferral, type AttemptReport, type Deferral, type SendResult } from '../channels/channel.ts';
@@ -9,13 +8,12 @@ import type { HookSettingsCodec } from '../hooks/hook-settings.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PushTargetCodec } from '../push/push-targets.ts';
-import type { ClaimedDelivery, DisabledHook } from '../store/delivery-queue.ts';
-import type { Database } from '../store/schema.ts';
+import type { ClaimedDelivery } from '../store/delivery-queue.ts';
 import type { Store } from '../store/store.ts';
 import { loadDeliveryBatch, type DeliveryBatch } from './delivery-batch.ts';
 import { channelMessage, isUnsendable, TargetSettings } from './channel-message.ts';
 import { deferDelivery, settleAttempt } from './settle-attempt.ts';
-import { OutcomeWriter } from './outcome-writer.ts';
+import { OutcomeWriter, type AnnounceDisabled } from './outcome-writer.ts';
 import { SendDeadlines } from './send-deadlines.ts';
 import { TargetBreaker } from './target-breaker.ts';
 import { TargetConcurrency } from './target-concurrency.ts';
@@ -39,8 +37,8 @@ export interface DeliveryWorkerOptions {
   readonly sendTimeoutMs: number;
   /** Sends in flight to one target at once (default: no limit below `concurrency`). */
   readonly targetConcurrency?: number;
-  /** Tells the organizations of the hooks a settle disabled, in its transaction; returns deliveries queued. */
-  readonly announceDisabled?: (trx: Kysely<Database>, hooks: readonly DisabledHook[]) => Promise<number>;
+  /** Tells the organizations of the hooks a settle disabled (see OutcomeWriter). */
+  readonly announceDisabled?: AnnounceDisabled;
   /** Longest sleep between looks at the queue when nothing wakes the worker. */
   readonly pollIntervalMs?: number;
   readonly random?: () => number;

@@ -18,6 +18,13 @@ const SETTLE_BATCH_TARGET = 64;
  */
 const SETTLE_LINGER_MS = 10;
 
+/**
+ * Tells the organizations of the hooks a settle disabled, by events stored in the settle's
+ * transaction. Returns what to call once that transaction committed: it wakes whoever the
+ * events have news for (workers, fan-out expanders, event streams).
+ */
+export type AnnounceDisabled = (trx: Kysely<Database>, hooks: readonly DisabledHook[]) => Promise<() => void>;
+
 export interface OutcomeWriterOptions {
   readonly store: Store;
   readonly clock: Clock;
@@ -26,8 +33,7 @@ export interface OutcomeWriterOptions {
   readonly owner: string;
   /** Its breaker: the targets' folded outcomes are written in the same transaction. */
   readonly breaker: TargetBreaker;
-  /** Tells the organizations of the hooks a settle disabled, in its transaction; returns deliveries queued. */
-  readonly announceDisabled?: (trx: Kysely<Database>, hooks: readonly DisabledHook[]) => Promise<number>;
+  readonly announceDisabled?: AnnounceDisabled;
   /** Whether sends are still in flight, so more outcomes are on their way. */
   readonly sending: () => boolean;
   /**
@@ -79,7 +85,7 @@ export class OutcomeWriter {
       const batch = this.pending;
       this.pending = [];
       const targets = breaker.takeOutcomes();
-      let queued = 0;
+      let announced: (() => void) | undefined;
       try {
         // Most batches have nothing to write besides the outcomes: they settle without `within`,
         // which lets the store write them in one statement.
@@ -91,20 +97,20 @@ export class OutcomeWriter {
             ? async (trx, disabledHooks) => {
                 if (targets.length > 0) await store.targetHealth.record(trx, targets, BREAKER_POLICY, clock.now());
                 if (disabledHooks.length > 0 && announceDisabled) {
-                  queued = await announceDisabled(trx, disabledHooks);
+                  announced = await announceDisabled(trx, disabledHooks);
                 }
               }
             : undefined,
         );
-        if (queued > 0) store.wakeups.notify();
+        announced?.();
       } catch (error) {
         // The leases run out and the deliveries are sent again: at least once, never lost.
         logger.error({ err: error, count: batch.length }, 'recording delivery outcomes failed');
       }
-      // Deliveries back in the queue (a retry, a deferral, a target's pause lifted, a notice
-      // queued) change when the worker must look next; outcomes that end a delivery do not.
-      const queueChanged =
-        queued > 0 || targets.length > 0 || batch.some((settlement) => settlement.status === 'pending');
+      // Deliveries back in the queue (a retry, a deferral, a target's pause lifted) change when
+      // the worker must look next; outcomes that end a delivery do not. (A notice's deliveries
+      // wake it through `announced`.)
+      const queueChanged = targets.length > 0 || batch.some((settlement) => settlement.status === 'pending');
       this.options.written(batch, queueChanged);
     }
   }

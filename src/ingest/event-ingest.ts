@@ -75,14 +75,14 @@ export class EventIngest {
   /**
    * Stores events inside the caller's transaction `trx` (Clarion's own events, such as
    * `notification.target.disabled` written with the settle that caused it): they route like any
-   * other event. Returns how many deliveries were created (the caller wakes the workers after its
-   * commit) and the events refused, which never undo the caller's transaction. A fan-out stored
-   * here is found by the expanders' next poll.
+   * other event. Returns the events refused, which never undo the caller's transaction, and
+   * `announce`, which the caller calls once its transaction committed: it wakes the workers,
+   * the expanders and the event streams, as a commit of the API's own does.
    */
   async ingestWithin(
     trx: Kysely<Database>,
     inputs: readonly EventInput[],
-  ): Promise<{ created: number; refused: Error[] }> {
+  ): Promise<{ refused: Error[]; announce: () => void }> {
     const now = this.options.clock.now();
     const items: CheckedEvent[] = [];
     const refused: Error[] = [];
@@ -93,11 +93,11 @@ export class EventIngest {
         refused.push(error as Error);
       }
     }
-    if (items.length === 0) return { created: 0, refused };
+    if (items.length === 0) return { refused, announce: () => {} };
     // The caller's transaction holds the store (SQLite's only connection): read inside it.
-    const { answers, created } = await this.commitIn(trx, items);
-    for (const answer of answers) if (answer instanceof Error) refused.push(answer);
-    return { created, refused };
+    const committed = await this.commitIn(trx, items);
+    for (const answer of committed.answers) if (answer instanceof Error) refused.push(answer);
+    return { refused, announce: () => this.committed(committed, 0) };
   }
 
   private commit(items: CheckedEvent[]): Promise<(IngestResult | Error)[]> {
@@ -119,7 +119,7 @@ export class EventIngest {
     } finally {
       handOver.finish(committed !== undefined);
     }
-    return this.committed(committed, handOver);
+    return this.committed(committed, handOver.size);
   }
 
   /**
@@ -183,16 +183,17 @@ export class EventIngest {
       for (const row of late) storedFirst.set(row.seq - base, found.get(eventKey(row.organization_id, row.id)));
     }
     const answers = batch.answers.map((answer) => settle(answer, base, storedFirst));
-    return this.committed({ answers, created, fanouts: batch.rows.fanouts.length, feeds: batch.feeds }, handOver);
+    return this.committed({ answers, created, fanouts: batch.rows.fanouts.length, feeds: batch.feeds }, handOver.size);
   }
 
   /** Wakes whoever has news after a commit, and gives the answers. */
   private committed(
     { answers, created, fanouts, feeds }: CommittedBatch,
-    handOver: Handover,
+    /** Deliveries handed to the local worker with their lease: no one needs waking for them. */
+    handedOver: number,
   ): (IngestResult | Error)[] {
     // Deliveries left in the queue are news for this process's worker and for other processes.
-    if (created > handOver.size) this.options.onDeliveriesQueued();
+    if (created > handedOver) this.options.onDeliveriesQueued();
     if (fanouts > 0) this.options.onFanoutsQueued?.();
     if (feeds.length > 0) this.options.onEventsCommitted?.(feeds);
     return answers;

@@ -4,10 +4,13 @@
 // hook and the owner's e-mail, never the disabled hook. Re-enabling is one PATCH.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import type { Config } from '../../src/config.ts';
+import type { ClarionDependencies } from '../../src/clarion.ts';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestClarion, type TestClarion } from '../helpers/test-clarion.ts';
+import { baseUrl, openSse } from '../helpers/stream-client.ts';
+import { startTestClarion, TEST_PLATFORM_KEY, type TestClarion } from '../helpers/test-clarion.ts';
 
 const ORG = '/v1/organizations/acme';
 /** A token in the gone hook's URL: a secret that must not travel in the notice. */
@@ -22,7 +25,10 @@ for (const kind of STORE_KINDS) {
       for (const thing of open.splice(0).reverse()) await thing.close();
     });
 
-    async function setUp(): Promise<{
+    async function setUp(
+      config: Partial<Config> = {},
+      deps: ClarionDependencies = {},
+    ): Promise<{
       t: TestClarion;
       gone: HttpReceiver;
       other: HttpReceiver;
@@ -33,7 +39,7 @@ for (const kind of STORE_KINDS) {
       const other = await startHttpReceiver();
       const smtp = await startSmtpReceiver();
       open.push(gone, other, smtp);
-      const t = await startTestClarion(kind, { config: { smtpUrl: smtp.url } });
+      const t = await startTestClarion(kind, { config: { smtpUrl: smtp.url, ...config }, deps });
       open.push(t);
       assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
       const member = await t.json('POST', `${ORG}/members`, { user_id: 'ann', email: 'ann@acme.test', role: 'owner' });
@@ -102,6 +108,33 @@ for (const kind of STORE_KINDS) {
         noticeDeliveries.every((delivery: { hook: string | null }) => delivery.hook !== goneHookId),
         'a delivery of the notice was queued for the disabled hook',
       );
+    });
+
+    it('announces the notice at once: to an open event stream, and through a fan-out past the inline limit', async () => {
+      // Streams poll a minute apart and workers and expanders an hour apart: only the wake-ups
+      // sent once the settle committed deliver the notice within the waits below. With an inline
+      // limit of 2, the job.fail event (two deliveries) is written inline and the notice (three) is
+      // stored as a fan-out for the expanders.
+      const { t, other, goneHookId } = await setUp(
+        { streamPollMs: 60_000, inlineDeliveryLimit: 2 },
+        { pollIntervalMs: 3_600_000 },
+      );
+      const stream = await openSse(
+        `${baseUrl(t)}/v1/organizations/acme/events/stream?types=notification.target.disabled`,
+        { headers: { authorization: `Bearer ${TEST_PLATFORM_KEY}` } },
+      );
+      try {
+        assert.equal(stream.status, 200);
+        await t.json('POST', '/v1/events', { id: 'e1', type: 'job.fail', organization: 'acme', data: {} });
+
+        const [streamed] = await stream.waitForEvents(1, 5_000);
+        assert.equal(streamed!.data.type, 'notification.target.disabled');
+        assert.equal(streamed!.data.data.target.id, goneHookId);
+        const [notice] = await other.waitFor(1, 5_000);
+        assert.equal(JSON.parse(notice!.body).event_type, 'notification.target.disabled');
+      } finally {
+        stream.close();
+      }
     });
 
     it('re-enables the hook with one PATCH, clearing the reason, and delivers to it again', async () => {
