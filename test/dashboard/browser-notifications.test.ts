@@ -259,6 +259,29 @@ describe('dashboard: the bell and browser notifications', () => {
       await blank.close();
     });
 
+    it('marks the item read on every device when its notification is clicked', async () => {
+      // closed-1's notification, shown by the service worker from the push, is still there.
+      page = await signIn(context, t, { user: 'dev' }, '/organizations/acme/notifications');
+      const unread = await unreadOf('dev');
+      await waitForUnread(page, unread);
+      const { seq, read } = await itemOf('dev', 'closed-1');
+      assert.equal(read, false);
+      const [shown] = await platform.waitFor((all) => all.some((n) => n.tag === 'closed-1'), 'closed-1');
+      assert.equal(shown!.data?.seq, seq, 'the notification knows its inbox item');
+
+      const outcomes = await platform.click('closed-1');
+      assert.equal(outcomes.length, 1, JSON.stringify(outcomes));
+      assert.equal((await itemOf('dev', 'closed-1')).read, true);
+      // The open page hears of the read from its inbox stream, as another device would.
+      await waitForUnread(page, unread - 1);
+      assert.equal(
+        (await platform.list()).some((n) => n.tag === 'closed-1'),
+        false,
+        'the notification stays shown',
+      );
+      await page.close();
+    });
+
     it('collapses the same event shown by the page and by the push into one, and "back on" replaces "failed"', async () => {
       page = await signIn(context, t, { user: 'dev' }, '/organizations/acme/notifications');
       await waitForUnread(page, await unreadOf('dev'));

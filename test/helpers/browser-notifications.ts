@@ -12,7 +12,7 @@ export interface ShownNotification {
   readonly title: string;
   readonly body: string;
   readonly tag: string;
-  readonly data: { url?: string; event_id?: string | null } | null;
+  readonly data: { url?: string; event_id?: string | null; seq?: number | null } | null;
   /** When it was shown (epoch ms): a replacement has a later one. */
   readonly timestamp: number;
 }
@@ -107,6 +107,28 @@ export class NotificationPlatform {
       for (const n of await registration.getNotifications()) n.close();
     });
     await waitUntil(async () => (await this.list()).length === 0, 'notifications to close');
+  }
+
+  /**
+   * Clicks the notification tagged `tag`, as the platform reports a click: a `notificationclick`
+   * event dispatched in the service worker, resolving once the promises its handler passed to
+   * waitUntil have settled (no DevTools command clicks a notification). Only the platform's own
+   * click carries the user activation that lets the handler focus or open a window, so that part
+   * of the handler fails here; its outcome is returned, not thrown.
+   */
+  async click(tag: string): Promise<PromiseSettledResult<unknown>[]> {
+    const worker = await this.worker();
+    return worker.evaluate(`(async () => {
+      const [notification] = await self.registration.getNotifications({ tag: ${JSON.stringify(tag)} });
+      if (notification === undefined) throw new Error('no notification is shown with the tag ' + ${JSON.stringify(tag)});
+      const event = new ExtendableEvent('notificationclick');
+      const extensions = [];
+      Object.defineProperty(event, 'notification', { value: notification });
+      Object.defineProperty(event, 'waitUntil', { value: (promise) => extensions.push(promise) });
+      self.dispatchEvent(event);
+      return (await Promise.allSettled(extensions)).map((result) =>
+        result.status === 'fulfilled' ? { status: 'fulfilled' } : { status: 'rejected', reason: String(result.reason) });
+    })()`);
   }
 
   /** Resolves with the notifications once `done` holds for them. */

@@ -1,5 +1,5 @@
 // The dashboard's service worker: shows the `browser` channel's Web Push messages as
-// notifications, and opens the event's page on a click. Bundled on its own as /sw.js, so its
+// notifications; a click marks the member's inbox item read and opens the event's page. Bundled on its own as /sw.js, so its
 // scope is the whole dashboard.
 //
 // It shows every push, even while a Clarion page is open and shows the same item from its inbox
@@ -14,7 +14,7 @@ interface PushPayload {
   body?: string;
   /** The same event's notification shown twice (page and push) collapses into one. */
   tag?: string;
-  data?: { event_id?: string; organization?: string };
+  data?: { seq?: number; event_id?: string; organization?: string };
 }
 
 interface ServiceWorkerScope {
@@ -67,17 +67,29 @@ worker.addEventListener('push', (event) => {
       tag: payload.tag ?? payload.data?.event_id ?? '',
       eventId: payload.data?.event_id,
       organization: payload.data?.organization,
+      seq: payload.data?.seq,
     }),
   );
 });
 
 worker.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const url = (event.notification.data as Partial<NotificationData> | null)?.url ?? '/inbox';
-  event.waitUntil(
-    worker.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
-      const open = windows.find((w) => new URL(w.url).pathname === url);
-      return open !== undefined ? open.focus() : worker.clients.openWindow(url);
-    }),
-  );
+  const data = (event.notification.data as Partial<NotificationData> | null) ?? {};
+  event.waitUntil(Promise.all([markRead(data.seq), show(data.url ?? '/inbox')]));
 });
+
+/**
+ * The member has seen the item: read on every device, as a click in the bell makes it. The
+ * session cookie goes with the request; signed out, or the item gone, it stays as it is.
+ */
+async function markRead(seq: number | null | undefined): Promise<void> {
+  if (typeof seq !== 'number') return;
+  await fetch(`/v1/me/notifications/${seq}/read`, { method: 'POST', credentials: 'same-origin' }).catch(() => {});
+}
+
+/** Focuses the dashboard window showing `url`, or opens one. */
+async function show(url: string): Promise<void> {
+  const windows = await worker.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((w) => new URL(w.url).pathname === url);
+  await (open !== undefined ? open.focus() : worker.clients.openWindow(url));
+}

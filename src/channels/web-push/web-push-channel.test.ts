@@ -97,6 +97,7 @@ describe('Web Push channel', () => {
       body: 'reason: exit code 137',
       tag: request.headers['topic'],
       data: {
+        seq: 1,
         event_id: 'evt_1',
         event_type: 'job.fail',
         severity: 'fail',

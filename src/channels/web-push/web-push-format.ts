@@ -30,6 +30,8 @@ export interface WebPushNotification {
    */
   readonly tag: string;
   readonly data: {
+    /** The event's sequence number: the id of the member's inbox item, which a click marks read. */
+    readonly seq: number;
     readonly event_id: string;
     readonly event_type: string;
     readonly severity: Severity;
@@ -70,6 +72,7 @@ export function webPushNotification(message: NotificationSource, maxBytes = MAX_
     body,
     tag: notificationTag(event, eventType),
     data: {
+      seq: event.seq,
       event_id: event.id,
       event_type: event.type,
       severity: eventType.severity,

@@ -124,6 +124,7 @@ export class BrowserNotifications {
         ...item.notification,
         eventId: item.id,
         organization: item.organization,
+        seq: item.seq,
       });
     } catch {
       // The permission was withdrawn in the browser's settings since: say so. (Otherwise the

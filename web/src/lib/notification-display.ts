@@ -11,12 +11,15 @@ export interface ClarionNotification {
   readonly tag: string;
   readonly eventId: string | undefined;
   readonly organization: string | undefined;
+  /** The member's inbox item (the event's sequence number), marked read by a click. */
+  readonly seq: number | undefined;
 }
 
 /** What the notification keeps for its click (the service worker's notificationclick). */
 export interface NotificationData {
   readonly url: string;
   readonly event_id: string | null;
+  readonly seq: number | null;
 }
 
 /** The event's page in the dashboard, where a click on its notification leads. */
@@ -44,6 +47,7 @@ export async function showClarionNotification(
   const data: NotificationData = {
     url: eventPageOf(notification.organization, notification.eventId),
     event_id: eventId,
+    seq: notification.seq ?? null,
   };
   const options: ShowOptions = { body: notification.body, data };
   if (notification.tag !== '') {
