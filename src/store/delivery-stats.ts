@@ -68,39 +68,38 @@ export async function deliveryStats(
     .groupBy(['bucket', 'outcome'])
     .execute();
 
-  // Attempts are placed by when they started; the deliveries they belong to by the filter.
-  const bucketOf = sql<number>`attempts.started_at - attempts.started_at % ${size}`;
-  const latencies = await db
-    .with('ranked', (qb) =>
-      qb
+  // Attempts are placed by when they started; the deliveries they belong to by the filter. Each
+  // bucket's durations come back as a histogram (a row per distinct duration in whole ms), and
+  // the percentiles are read from it below: one grouped scan, where ranking every attempt with
+  // window functions sorted them all twice.
+  const { organizationId, ...deliveryConditions } = filter;
+  const byDelivery = Object.values(deliveryConditions).some((value) => value !== undefined);
+  const histogram = await db
+    .selectFrom((eb) =>
+      eb
         .selectFrom('attempts')
-        .select([
-          bucketOf.as('bucket'),
-          'attempts.latency_ms',
-          sql<number>`row_number() over (partition by ${bucketOf} order by attempts.latency_ms)`.as('nth'),
-          sql<number>`count(*) over (partition by ${bucketOf})`.as('bucket_attempts'),
-        ])
+        .select([sql<number>`attempts.started_at - attempts.started_at % ${size}`.as('bucket'), 'attempts.latency_ms'])
         .where('attempts.started_at', '>=', range.since)
         .where('attempts.started_at', '<', range.until)
-        .$if(filter.organizationId !== undefined, (w) =>
-          w.where('attempts.organization_id', '=', filter.organizationId!),
+        .$if(organizationId !== undefined, (qb) => qb.where('attempts.organization_id', '=', organizationId!))
+        // Only a filter on the deliveries themselves needs them, each looked up by id for its
+        // attempt; an `in` over the deliveries matching the filter read every delivery of the
+        // organization (1.5 s against 0.5 s for a day of one with a million deliveries).
+        .$if(byDelivery, (qb) =>
+          qb.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('deliveries')
+                .select('deliveries.id')
+                .whereRef('deliveries.id', '=', 'attempts.delivery_id')
+                .where((w) => deliveryMatches(w, filter)),
+            ),
+          ),
         )
-        .where('attempts.delivery_id', 'in', (eb) =>
-          eb
-            .selectFrom('deliveries')
-            .select('deliveries.id')
-            .where((w) => deliveryMatches(w, filter)),
-        ),
+        .as('timed'),
     )
-    .selectFrom('ranked')
-    .select([
-      'bucket',
-      (eb) => eb.fn.countAll<number>().as('count'),
-      // Nearest rank: the value at rank ceil(p * n), in integer arithmetic as (n * p% + 99) / 100.
-      sql<number | null>`max(case when nth = (bucket_attempts * 50 + 99) / 100 then latency_ms end)`.as('p50'),
-      sql<number | null>`max(case when nth = (bucket_attempts * 95 + 99) / 100 then latency_ms end)`.as('p95'),
-    ])
-    .groupBy('bucket')
+    .select(['bucket', 'latency_ms', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy(['bucket', 'latency_ms'])
     .execute();
 
   const first = firstBucketStart(range);
@@ -117,14 +116,33 @@ export async function deliveryStats(
     const bucket = buckets.get(Number(row.bucket));
     if (bucket !== undefined) bucket.deliveries[row.outcome] += Number(row.count);
   }
-  for (const row of latencies) {
-    const bucket = buckets.get(Number(row.bucket));
+  const durations = new Map<number, [latencyMs: number, count: number][]>();
+  for (const row of histogram) {
+    const start = Number(row.bucket);
+    const counts = durations.get(start) ?? [];
+    counts.push([Number(row.latency_ms), Number(row.count)]);
+    durations.set(start, counts);
+  }
+  for (const [start, counts] of durations) {
+    const bucket = buckets.get(start);
     if (bucket === undefined) continue;
-    bucket.attempts = {
-      count: Number(row.count),
-      p50Ms: row.p50 === null ? null : Number(row.p50),
-      p95Ms: row.p95 === null ? null : Number(row.p95),
-    };
+    counts.sort((a, b) => a[0] - b[0]);
+    const count = counts.reduce((sum, [, n]) => sum + n, 0);
+    bucket.attempts = { count, p50Ms: nearestRank(counts, count, 50), p95Ms: nearestRank(counts, count, 95) };
   }
   return [...buckets.values()];
+}
+
+/**
+ * The nearest-rank `percent`ile of `total` durations given as [duration, how many] in ascending
+ * order: the duration at rank ceil(total * percent / 100).
+ */
+function nearestRank(counts: readonly [number, number][], total: number, percent: number): number | null {
+  const rank = Math.ceil((total * percent) / 100);
+  let seen = 0;
+  for (const [latencyMs, n] of counts) {
+    seen += n;
+    if (seen >= rank) return latencyMs;
+  }
+  return null;
 }
