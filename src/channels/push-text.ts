@@ -26,6 +26,27 @@ export function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
+/**
+ * The longest form of `text` that `fits`: `text` itself, else its first characters (code points,
+ * never half of one) with an ellipsis, else ''. `fits` judges the whole rendering (a payload's
+ * UTF-8 bytes, JSON escapes included), so the limit is met exactly and its room used: a binary
+ * search over the number of characters kept, since a longer cut never renders shorter.
+ */
+export function fitText(text: string, fits: (candidate: string) => boolean): string {
+  if (fits(text)) return text;
+  const chars = [...text];
+  const cutTo = (kept: number) => `${chars.slice(0, kept).join('')}…`;
+  if (chars.length < 2 || !fits(cutTo(1))) return '';
+  let fitting = 1; // characters known to fit with the ellipsis
+  let tooMany = chars.length; // kept whole, it did not fit
+  while (tooMany - fitting > 1) {
+    const kept = Math.floor((fitting + tooMany) / 2);
+    if (fits(cutTo(kept))) fitting = kept;
+    else tooMany = kept;
+  }
+  return cutTo(fitting);
+}
+
 /** `text` cut to `limit` characters (not UTF-16 units), with an ellipsis when cut. */
 export function cut(text: string, limit: number): string {
   const chars = [...text];

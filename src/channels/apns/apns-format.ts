@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../catalog/event-type.ts';
 import type { ChannelMessage } from '../channel.ts';
-import { cut, oneLine, renderPushBody } from '../push-text.ts';
+import { cut, fitText, oneLine, renderPushBody } from '../push-text.ts';
 
 /** APNs refuses larger payloads (413 PayloadTooLarge); VoIP pushes may be 5 KiB, alerts may not. */
 export const MAX_PAYLOAD_BYTES = 4096;
@@ -42,16 +42,8 @@ export function renderApnsPayload(message: ChannelMessage, maxBytes = MAX_PAYLOA
         ...(event.applicationId === null ? {} : { application: event.applicationId }),
       },
     });
-  let body = renderPushBody(message);
-  let payload = build(body);
-  // Escapes make the JSON longer than the text; cut by the overflow until it fits (few rounds).
-  while (Buffer.byteLength(payload) > maxBytes && body.length > 0) {
-    const overflow = Buffer.byteLength(payload) - maxBytes;
-    body = `${[...body].slice(0, Math.max(0, [...body].length - overflow - 1)).join('')}…`;
-    if (body === '…') body = '';
-    payload = build(body);
-  }
-  return payload;
+  const fits = (body: string) => Buffer.byteLength(build(body)) <= maxBytes;
+  return build(fitText(renderPushBody(message), fits));
 }
 
 /** apns-id, apns-priority and apns-collapse-id for a message. */

@@ -74,4 +74,14 @@ describe('web push notification tags', () => {
     assert.match(notification.body, /…$/);
     assert.equal(renderWebPushPayload(big, 600), JSON.stringify(notification));
   });
+
+  test('a body of multi-byte characters is cut by bytes, using the room', () => {
+    // 3-byte characters: cutting one character per byte over the limit would leave no body at all.
+    const big = source('process.down', {
+      data: Object.fromEntries([...Array(8)].map((_, i) => [`k${i}`, '界'.repeat(119)])),
+    });
+    const size = Buffer.byteLength(renderWebPushPayload(big, 600));
+    assert.ok(size <= 600 && size > 600 - 3, `${size} bytes`);
+    assert.match(webPushNotification(big, 600).body, /^k0: 界+…$/);
+  });
 });

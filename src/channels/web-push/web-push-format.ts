@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventType, Severity } from '../../catalog/event-type.ts';
 import type { ChannelEvent, ChannelMessage } from '../channel.ts';
-import { cut, oneLine, renderPushBody } from '../push-text.ts';
+import { cut, fitText, oneLine, renderPushBody } from '../push-text.ts';
 
 /**
  * RFC 8291: a push service must accept 4096 bytes of encrypted body; one aes128gcm record with
@@ -81,16 +81,8 @@ export function webPushNotification(message: NotificationSource, maxBytes = MAX_
       occurred_at: new Date(event.occurredAt).toISOString(),
     },
   });
-  const size = (notification: WebPushNotification) => Buffer.byteLength(JSON.stringify(notification));
-  let body = renderPushBody(message);
-  let notification = build(body);
-  while (size(notification) > maxBytes && body.length > 0) {
-    const chars = [...body];
-    const overflow = size(notification) - maxBytes;
-    body = chars.length - overflow - 1 <= 0 ? '' : `${chars.slice(0, chars.length - overflow - 1).join('')}…`;
-    notification = build(body);
-  }
-  return notification;
+  const fits = (body: string) => Buffer.byteLength(JSON.stringify(build(body))) <= maxBytes;
+  return build(fitText(renderPushBody(message), fits));
 }
 
 export function urgencyOf(severity: Severity): 'high' | 'normal' | 'low' {
