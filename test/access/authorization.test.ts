@@ -118,6 +118,7 @@ const TABLE: Readonly<Record<string, Row>> = {
   'GET /v1/me/notifications/stream': [403, 'ok', 'ok', 'ok', 'ok', 'ok'],
   'GET /v1/deliveries': PLATFORM_ONLY,
   'GET /v1/deliveries/{id}': PLATFORM_ONLY,
+  'GET /v1/deliveries/stats': PLATFORM_ONLY,
   'POST /v1/deliveries/{id}/retry': PLATFORM_ONLY,
   'GET /v1/organizations/{org}/deliveries': MEMBERS_NOT_FINANCE,
   'GET /v1/organizations/{org}/deliveries/{id}': MEMBERS_NOT_FINANCE,

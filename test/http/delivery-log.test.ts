@@ -285,5 +285,46 @@ for (const kind of STORE_KINDS) {
       await sleep(100);
       assert.equal(receiver.requests.length, before + 3, 'nothing else was sent');
     });
+
+    it('gives the platform the statistics of every organization, or of one with ?organization=', async () => {
+      const range = `since=${iso(t0)}&until=${iso(clock.now() + HOUR)}`;
+      const acme = (await t.json('GET', `/v1/organizations/acme/deliveries/stats?${range}`)).body;
+      const scoped = await t.json('GET', `/v1/deliveries/stats?organization=acme&${range}`);
+      assert.equal(scoped.status, 200, JSON.stringify(scoped.body));
+      assert.deepEqual(scoped.body, acme);
+
+      // Another organization's delivery counts in the platform's figures, not in acme's.
+      assert.equal((await t.json('POST', '/v1/organizations', { id: 'beta', name: 'Beta' })).status, 201);
+      const hook = await t.json('POST', '/v1/organizations/beta/hooks', {
+        name: 'ok',
+        kind: 'webhook',
+        url: `${receiver.url}/ok`,
+        events: ['job.fail'],
+      });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      const accepted = await t.json('POST', '/v1/events', {
+        id: 'b1',
+        type: 'job.fail',
+        organization: 'beta',
+        data: {},
+      });
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+      const deadline = Date.now() + 5000;
+      while ((await t.json('GET', '/v1/deliveries?organization=beta&status=sent')).body.data.length === 0) {
+        assert.ok(Date.now() < deadline, "beta's delivery was not sent");
+        await sleep(10);
+      }
+
+      const all = await t.json('GET', `/v1/deliveries/stats?${range}`);
+      assert.equal(all.status, 200, JSON.stringify(all.body));
+      assert.deepEqual(all.body.totals, { ...acme.totals, sent: acme.totals.sent + 1 });
+      const attempts = (body: any) => body.data.reduce((sum: number, b: any) => sum + b.attempts.count, 0);
+      assert.equal(attempts(all.body), attempts(acme) + 1);
+      assert.deepEqual((await t.json('GET', `/v1/organizations/acme/deliveries/stats?${range}`)).body, acme);
+
+      const backwards = await t.json('GET', `/v1/deliveries/stats?since=${iso(t0 + HOUR)}&until=${iso(t0)}`);
+      assert.equal(backwards.status, 400);
+      assert.equal(backwards.body.code, 'CLARION_ERR_DELIVERY_RANGE_INVALID');
+    });
   });
 }
