@@ -4,6 +4,8 @@
 // a drain made of retries measures the schedule, not Clarion. Measured: RSS while queueing,
 // API latency with the backlog waiting, then, with the receiver back and one Clarion running
 // API and workers (CLARION_ROLE=all), the drain rate, its RSS and API latency while it drains.
+// On PostgreSQL the drain then goes on with the API and the workers in processes of their own
+// (CLARION_ROLE=api and worker, as the README suggests), measured alike.
 import { performance } from 'node:perf_hooks';
 import { eventBody, ORG } from '../lib/body.ts';
 import { ingestRequest, setUpOrganization, startClarion, type ClarionProcess } from '../lib/clarion.ts';
@@ -76,6 +78,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     const store = await ctx.freshStore(kind);
     let api: ClarionProcess | undefined;
     let all: ClarionProcess | undefined;
+    let worker: ClarionProcess | undefined;
     try {
       await receiver.mode('down');
       api = await startClarion(store, 'api');
@@ -114,6 +117,22 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         probe(ctx, all.url!, warmupS + durationS),
       ]);
       const drainMemory = drainRss.stop();
+      await all.stop();
+      all = undefined;
+
+      // SQLite has one process; PostgreSQL can keep the API apart from the workers.
+      let apart: { drain: Awaited<ReturnType<typeof measureDrain>>; probes: Probes } | undefined;
+      if (kind === 'postgres') {
+        ctx.progress(`backlog ${kind}: the API and the workers in processes of their own drain for ${durationS} s`);
+        await receiver.reset();
+        api = await startClarion(store, 'api');
+        worker = await startClarion(store, 'worker');
+        const [apartDrain, apartProbes] = await Promise.all([
+          measureDrain(receiver, { expected: total - drain.received, warmupS, durationS, pids: [worker.pid] }),
+          probe(ctx, api.url!, warmupS + durationS),
+        ]);
+        apart = { drain: apartDrain, probes: apartProbes };
+      }
 
       rows.push(
         row({
@@ -143,9 +162,24 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         rssRow(kind, 'RSS max while draining (API + workers)', drainMemory.maxBytes),
         ...probeRows(kind, 'while draining', draining),
       );
+      if (apart !== undefined) {
+        rows.push(
+          row({
+            scenario: 'backlog',
+            store: kind,
+            metric: 'drain deliveries/s, API and worker processes apart',
+            value: apart.drain.rate,
+            unit: 'deliveries/s',
+            ceiling: { name: 'bare undici loop', value: undici.rate },
+            note: `${apart.drain.delivered} over ${apart.drain.seconds.toFixed(1)} s by one CLARION_ROLE=worker process, the probes served by a CLARION_ROLE=api one${apart.drain.duplicates > 0 ? `; ${apart.drain.duplicates} DUPLICATES` : ''}`,
+          }),
+          ...probeRows(kind, 'while draining, API and worker processes apart', apart.probes),
+        );
+      }
     } finally {
       await api?.stop();
       await all?.stop();
+      await worker?.stop();
       await receiver.stop();
       await store.cleanup();
     }
