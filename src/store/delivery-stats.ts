@@ -39,10 +39,10 @@ export function bucketCount(range: StatsRange): number {
 }
 
 /**
- * Deliveries over time by outcome, and attempt durations over time, computed in SQL: two grouped
- * queries whose only arithmetic is integer (`t - t % size` buckets; percentiles by rank with
- * ROW_NUMBER), which SQLite and PostgreSQL compute the same. Every bucket of the range is in the
- * answer, empty ones included, so a chart's time axis is even.
+ * Deliveries over time by outcome, and attempt durations over time: two grouped queries whose
+ * only arithmetic is integer (`t - t % size` buckets), which SQLite and PostgreSQL compute the
+ * same, and the percentiles read here from each bucket's histogram of durations. Every bucket of
+ * the range is in the answer, empty ones included, so a chart's time axis is even.
  */
 export async function deliveryStats(
   db: Kysely<Database>,
@@ -83,8 +83,9 @@ export async function deliveryStats(
         .where('attempts.started_at', '<', range.until)
         .$if(organizationId !== undefined, (qb) => qb.where('attempts.organization_id', '=', organizationId!))
         // Only a filter on the deliveries themselves needs them, each looked up by id for its
-        // attempt; an `in` over the deliveries matching the filter read every delivery of the
-        // organization (1.5 s against 0.5 s for a day of one with a million deliveries).
+        // attempt. An `in` over the deliveries matching the filter read every delivery of the
+        // organization: for a day of one with a million deliveries kept, the whole answer took
+        // 1.5 s with it and 0.44 s without (SQLite).
         .$if(byDelivery, (qb) =>
           qb.where((eb) =>
             eb.exists(
