@@ -55,14 +55,8 @@ for (const kind of STORE_KINDS) {
       const t0 = clock.now();
       const channel = new PacingChannel();
       t = await startTestClarion(kind, { deps: { clock, channels: [channel] } });
-      assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
-      const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
-        name: 'Jobs',
-        kind: 'webhook',
-        url: 'http://127.0.0.1:9/hook',
-        events: ['job.fail'],
-      });
-      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      await t.createOrganization('acme', 'Acme');
+      await t.createWebhook('acme', { name: 'Jobs', url: 'http://127.0.0.1:9/hook', events: ['job.fail'] });
       const accepted = await t.json('POST', '/v1/events', {
         id: 'e1',
         type: 'job.fail',

@@ -55,20 +55,14 @@ async function startHarness(kind: StoreKind, answer: (n: number) => ReceiverRepl
   const t0 = clock.now();
   const receiver = await startHttpReceiver(() => answer(receiver.requests.length));
   const t = await startTestClarion(kind, { deps: { clock, random: () => 0.5 } });
-  assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
-  const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
-    name: 'Jobs',
-    kind: 'webhook',
-    url: `${receiver.url}/hook`,
-    events: ['job.fail'],
-  });
-  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  await t.createOrganization('acme', 'Acme');
+  const hook = await t.createWebhook('acme', { name: 'Jobs', url: `${receiver.url}/hook`, events: ['job.fail'] });
   const harness: Harness = {
     t,
     clock,
     receiver,
     t0,
-    hookId: hook.body.id,
+    hookId: hook.id,
     advance(ms) {
       clock.advance(ms);
       // The timers that fell due have woken the worker already. A look at the queue that was

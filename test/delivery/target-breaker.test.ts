@@ -49,20 +49,14 @@ async function startHarness(kind: StoreKind, workerConcurrency = 16): Promise<Ha
   open.push(receiver);
   const t = await startTestClarion(kind, { config: { workerConcurrency }, deps: { clock, random: () => 0.5 } });
   open.push(t);
-  assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
-  const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
-    name: 'Jobs',
-    kind: 'webhook',
-    url: `${receiver.url}/hook`,
-    events: ['job.fail'],
-  });
-  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  await t.createOrganization('acme', 'Acme');
+  const hook = await t.createWebhook('acme', { name: 'Jobs', url: `${receiver.url}/hook`, events: ['job.fail'] });
   const harness: Harness = {
     t,
     clock,
     receiver,
     t0: clock.now(),
-    hookId: hook.body.id as string,
+    hookId: hook.id,
     status: 503,
     workers: [t.clarion.worker!],
     advance(ms) {

@@ -154,14 +154,8 @@ for (const kind of STORE_KINDS) {
         deps: { clock },
       });
       open.push(t);
-      assert.equal((await t.json('POST', '/v1/organizations', { id: 'acme', name: 'Acme' })).status, 201);
-      const hook = await t.json('POST', '/v1/organizations/acme/hooks', {
-        name: 'Fast',
-        kind: 'webhook',
-        url: `${fast.url}/hook`,
-        events: ['job.backon'],
-      });
-      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      await t.createOrganization('acme', 'Acme');
+      await t.createWebhook('acme', { name: 'Fast', url: `${fast.url}/hook`, events: ['job.backon'] });
       const send = (id: string) =>
         t.json('POST', '/v1/events', { id, type: 'job.backon', organization: 'acme', data: {} });
 

@@ -13,7 +13,19 @@ export interface TestClarion {
   request(method: string, url: string, body?: unknown): Promise<LightMyRequestResponse>;
   /** Like request, and parses the JSON answer. */
   json<T = any>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Creates organization `id` (named after it unless `name` is given); throws if refused. */
+  createOrganization(id: string, name?: string): Promise<void>;
+  /** Adds a webhook hook to `org` and answers it as the API does; throws if refused. */
+  createWebhook(org: string, hook: WebhookFields): Promise<{ id: string; [field: string]: any }>;
   close(): Promise<void>;
+}
+
+/** What a test says of a webhook hook (any other field of the API's hook body may be added). */
+export interface WebhookFields {
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly [field: string]: unknown;
 }
 
 /**
@@ -48,14 +60,24 @@ export async function startTestClarion(
       headers: { authorization: `Bearer ${TEST_PLATFORM_KEY}` },
       ...(body === undefined ? {} : { payload: body as object }),
     });
+  const json = async (method: string, url: string, body?: unknown) => {
+    const response = await request(method, url, body);
+    return { status: response.statusCode, body: (response.body === '' ? undefined : response.json()) as never };
+  };
+  const created = async (url: string, body: unknown) => {
+    const answer = await json('POST', url, body);
+    if (answer.status !== 201) throw new Error(`POST ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
   return {
     clarion,
     location,
     request,
-    async json(method, url, body) {
-      const response = await request(method, url, body);
-      return { status: response.statusCode, body: (response.body === '' ? undefined : response.json()) as never };
+    json,
+    async createOrganization(id, name = id) {
+      await created('/v1/organizations', { id, name });
     },
+    createWebhook: (org, hook) => created(`/v1/organizations/${org}/hooks`, { kind: 'webhook', ...hook }),
     async close() {
       await clarion.close();
       await location.cleanup();

@@ -294,14 +294,8 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(scoped.body, acme);
 
       // Another organization's delivery counts in the platform's figures, not in acme's.
-      assert.equal((await t.json('POST', '/v1/organizations', { id: 'beta', name: 'Beta' })).status, 201);
-      const hook = await t.json('POST', '/v1/organizations/beta/hooks', {
-        name: 'ok',
-        kind: 'webhook',
-        url: `${receiver.url}/ok`,
-        events: ['job.fail'],
-      });
-      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      await t.createOrganization('beta');
+      await t.createWebhook('beta', { name: 'ok', url: `${receiver.url}/ok`, events: ['job.fail'] });
       const accepted = await t.json('POST', '/v1/events', {
         id: 'b1',
         type: 'job.fail',
