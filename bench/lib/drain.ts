@@ -92,9 +92,15 @@ export function suspend(pids: readonly number[]): void {
   for (const pid of pids) process.kill(pid, 'SIGSTOP');
 }
 
-/** Lets suspended processes go on (SIGCONT; harmless on running ones). */
+/** Lets suspended processes go on (SIGCONT; harmless on running ones, skipped for exited ones). */
 export function resume(pids: readonly number[]): void {
-  for (const pid of pids) process.kill(pid, 'SIGCONT');
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
 }
 
 /**

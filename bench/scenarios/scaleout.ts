@@ -1,44 +1,71 @@
-// Scale-out (PostgreSQL only): 1, 2 and 4 worker-only processes (CLARION_ROLE=worker) drain
-// the same kind of pre-filled queue, each run on a fresh database. Per run: deliveries/s, the
-// workers' CPU seconds over the window (/proc/<pid>/stat), deliveries per worker CPU-second,
-// and duplicates (requests - distinct webhook-id at the receiver, counted after the workers
-// stopped, in-flight sends settled).
+// Scale-out (PostgreSQL only): 1, 2 and 4 worker-only processes (CLARION_ROLE=worker), each
+// group draining a queue of its own on a fresh database into a receiver of its own, measured in
+// alternating windows (the other groups suspended), so the three figures come from the same
+// minutes. Per group: deliveries/s, the workers' CPU seconds over its windows
+// (/proc/<pid>/stat), deliveries per worker CPU-second, and duplicates (requests - distinct
+// webhook-id at its receiver, counted after its workers stopped, in-flight sends settled).
+// A suspended group keeps its leases (twice CLARION_SEND_TIMEOUT_MS: 30 s by default); a
+// suspension longer than that would let its other workers reclaim them and send those deliveries
+// again. With the default sizes a group waits at most about 20 s between its windows.
 import { startClarion, type ClarionProcess } from '../lib/clarion.ts';
 import { row, type BenchContext, type Row } from '../lib/context.ts';
-import { measureDrain, type DrainResult } from '../lib/drain.ts';
+import { alternate, ratioRange, windowsOf } from '../lib/alternate.ts';
+import { drainWindow, mergeDrains, resume, suspend, type DrainWindow } from '../lib/drain.ts';
 import { Receiver } from '../lib/receiver.ts';
+import type { BenchStore } from '../lib/stores.ts';
 import { queueDeliveries } from './delivery.ts';
 
 const WORKERS = [1, 2, 4] as const;
 
-async function runWith(ctx: BenchContext, workers: number): Promise<DrainResult & { duplicates: number }> {
-  const { queueEvents, queueHooks, warmupS, durationS } = ctx.sizes;
+/** One worker count: its queue, its receiver and its processes. */
+interface Group {
+  readonly workers: number;
+  readonly store: BenchStore;
+  readonly receiver: Receiver;
+  readonly queued: number;
+  readonly processes: ClarionProcess[];
+}
+
+const pidsOf = (group: Group) => group.processes.map((process) => process.pid);
+
+/** A fresh database with the scenario's queue, and a receiver for it; no worker yet. */
+async function prepare(ctx: BenchContext, workers: number, groups: Group[]): Promise<void> {
+  const { queueEvents, queueHooks } = ctx.sizes;
   const receiver = await Receiver.start();
-  const store = await ctx.freshStore('postgres');
-  const processes: ClarionProcess[] = [];
+  let store: BenchStore | undefined;
   try {
+    store = await ctx.freshStore('postgres');
     ctx.progress(`scaleout: ${workers} worker(s): queueing ${queueEvents} events x ${queueHooks} hooks`);
     const queued = await queueDeliveries(ctx, store, receiver.url, queueEvents, queueHooks);
     await receiver.reset();
-    const started = await Promise.allSettled(Array.from({ length: workers }, () => startClarion(store, 'worker')));
-    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-    const drain = await measureDrain(receiver, {
-      expected: queued.deliveries,
-      warmupS,
-      durationS,
-      pids: processes.map((process) => process.pid),
-    });
-    // Stopped gracefully (in-flight sends settle) before duplicates are counted.
-    await Promise.all(processes.map((process) => process.stop()));
-    const final = await receiver.stats();
-    return { ...drain, duplicates: final.duplicates, received: final.distinct };
-  } finally {
-    await Promise.all(processes.map((process) => process.stop()));
+    groups.push({ workers, store, receiver, queued: queued.deliveries, processes: [] });
+  } catch (error) {
     await receiver.stop();
-    await store.cleanup();
+    await store?.cleanup();
+    throw error;
   }
+}
+
+/** Starts the group's workers, lets them warm up, and suspends them until their first window. */
+async function startWorkers(ctx: BenchContext, group: Group): Promise<void> {
+  const { warmupS } = ctx.sizes;
+  ctx.progress(`scaleout: starting ${group.workers} worker(s)`);
+  const started = await Promise.allSettled(
+    Array.from({ length: group.workers }, () => startClarion(group.store, 'worker')),
+  );
+  for (const result of started) if (result.status === 'fulfilled') group.processes.push(result.value);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const first = await group.receiver.waitFor((stats) => stats.distinct > 0, 120_000);
+  if (first.timedOut) throw new Error(`no delivery from ${group.workers} worker(s) within 120 s`);
+  await group.receiver.waitFor((stats) => stats.now - stats.firstAt >= warmupS * 1000, warmupS * 1000 + 60_000);
+  suspend(pidsOf(group));
+}
+
+/** Lets the group's workers go on and stops them gracefully (in-flight sends settle). */
+async function stopWorkers(group: Group): Promise<void> {
+  resume(pidsOf(group));
+  await Promise.all(group.processes.map((process) => process.stop()));
 }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
@@ -55,48 +82,84 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       }),
     ];
   }
-  const rows: Row[] = [];
-  let one: { rate: number; perCpu: number } | undefined;
-  let previousRate = 0;
-  for (const workers of WORKERS) {
-    const drain = await runWith(ctx, workers);
-    const perCpu = drain.delivered / drain.cpuSeconds;
-    one ??= { rate: drain.rate, perCpu };
-    const rateFloor = previousRate;
-    rows.push(
-      row({
-        scenario,
-        store: 'postgres',
-        metric: `${workers} worker(s): deliveries/s`,
-        value: drain.rate,
-        unit: 'deliveries/s',
-        ceiling: { name: '1 worker', value: one.rate },
-        target: workers === 1 ? 'baseline' : 'never falls',
-        check: (value) => value >= rateFloor,
-        note: `${drain.delivered} over ${drain.seconds.toFixed(1)} s; ${drain.cpuSeconds.toFixed(1)} worker CPU-s${drain.whole ? '; queue drained within the warm-up' : ''}`,
-      }),
-      row({
-        scenario,
-        store: 'postgres',
-        metric: `${workers} worker(s): deliveries per worker CPU-second`,
-        value: Number.isFinite(perCpu) ? perCpu : null,
-        unit: 'deliveries/CPU-s',
-        ceiling: { name: '1 worker', value: one.perCpu },
-        target: 'within 20% of 1 worker',
-        check: (_value, ratio) => (ratio ?? 0) >= 0.8,
-      }),
-      row({
-        scenario,
-        store: 'postgres',
-        metric: `${workers} worker(s): deliveries sent twice`,
-        value: drain.duplicates,
-        unit: 'deliveries',
-        target: '0',
-        check: (value) => value === 0,
-        note: `${drain.received} distinct deliveries checked`,
-      }),
+  const { alternationRounds, windowWarmupS, durationS } = ctx.sizes;
+  const windowS = durationS / alternationRounds;
+  const groups: Group[] = [];
+  try {
+    for (const workers of WORKERS) await prepare(ctx, workers, groups);
+    for (const group of groups) await startWorkers(ctx, group);
+    const rounds = await alternate(
+      groups.map((group) => ({
+        name: `${group.workers} worker(s), ${windowS.toFixed(1)} s`,
+        window: () =>
+          drainWindow(group.receiver, {
+            expected: group.queued,
+            settleS: windowWarmupS,
+            durationS: windowS,
+            pids: pidsOf(group),
+          }),
+      })),
+      { rounds: alternationRounds, progress: (line) => ctx.progress(line) },
     );
-    previousRate = Math.max(previousRate, drain.rate);
+    // Duplicates are counted once every group's workers stopped and their in-flight sends settled.
+    for (const group of groups) await stopWorkers(group);
+    const rows: Row[] = [];
+    const drains: DrainWindow[] = groups.map((_, index) => mergeDrains(windowsOf(rounds, index)));
+    const one = drains[0]!;
+    const onePerCpu = one.delivered / one.cpuSeconds;
+    for (const [index, group] of groups.entries()) {
+      const drain = drains[index]!;
+      const perCpu = drain.delivered / drain.cpuSeconds;
+      const final = await group.receiver.stats();
+      // "Never falls": not below any smaller worker count's rate.
+      const rateFloor = Math.max(0, ...drains.slice(0, index).map((smaller) => smaller.rate));
+      rows.push(
+        row({
+          scenario,
+          store: 'postgres',
+          metric: `${group.workers} worker(s): deliveries/s`,
+          value: drain.rate,
+          unit: 'deliveries/s',
+          ceiling: { name: '1 worker, same windows', value: one.rate },
+          target: group.workers === 1 ? 'baseline' : 'never falls',
+          check: (value) => value >= rateFloor,
+          note: [
+            `${alternationRounds} windows of ${windowS.toFixed(1)} s each in turn with the other worker counts`,
+            index === 0 ? '' : `${ratioRange(rounds, index, 0)} of 1 worker per round`,
+            `${drain.delivered} over ${drain.seconds.toFixed(1)} s; ${drain.cpuSeconds.toFixed(1)} worker CPU-s`,
+          ]
+            .filter(Boolean)
+            .join('; '),
+        }),
+        row({
+          scenario,
+          store: 'postgres',
+          metric: `${group.workers} worker(s): deliveries per worker CPU-second`,
+          value: Number.isFinite(perCpu) ? perCpu : null,
+          unit: 'deliveries/CPU-s',
+          ceiling: { name: '1 worker', value: onePerCpu },
+          target: 'within 20% of 1 worker',
+          check: (_value, ratio) => (ratio ?? 0) >= 0.8,
+        }),
+        row({
+          scenario,
+          store: 'postgres',
+          metric: `${group.workers} worker(s): deliveries sent twice`,
+          value: final.duplicates,
+          unit: 'deliveries',
+          target: '0',
+          check: (value) => value === 0,
+          note: `${final.distinct} distinct deliveries checked`,
+        }),
+      );
+    }
+    return rows;
+  } finally {
+    for (const group of groups) {
+      resume(pidsOf(group));
+      await Promise.all(group.processes.map((process) => process.stop()));
+      await group.receiver.stop();
+      await group.store.cleanup();
+    }
   }
-  return rows;
 }
