@@ -4,9 +4,12 @@
 // minutes. Per group: deliveries/s, the workers' CPU seconds over its windows
 // (/proc/<pid>/stat), deliveries per worker CPU-second, and duplicates (requests - distinct
 // webhook-id at its receiver, counted after its workers stopped, in-flight sends settled).
-// A suspended group keeps its leases (twice CLARION_SEND_TIMEOUT_MS: 30 s by default); a
-// suspension longer than that would let its other workers reclaim them and send those deliveries
-// again. With the default sizes a group waits at most about 20 s between its windows.
+// A suspended group keeps its leases, and a suspension longer than a lease would let its other
+// workers reclaim them and send those deliveries again (a full run with the default 30 s lease
+// probably did: 94 duplicates in the 4-worker group, whose last window came before the other
+// groups' windows and stops). So the workers run with the longest send timeout, 2 minutes (a
+// lease of 4: the receiver answers at once, so no send comes near it), start and warm up
+// together, and are all resumed before any of them stops.
 import { startClarion, type ClarionProcess } from '../lib/clarion.ts';
 import { row, type BenchContext, type Row } from '../lib/context.ts';
 import { alternate, ratioRange, windowsOf } from '../lib/alternate.ts';
@@ -46,12 +49,15 @@ async function prepare(ctx: BenchContext, workers: number, groups: Group[]): Pro
   }
 }
 
-/** Starts the group's workers, lets them warm up, and suspends them until their first window. */
+/** Outlasts any suspension between a group's windows (see above). */
+const LONG_SEND_TIMEOUT = { CLARION_SEND_TIMEOUT_MS: String(120_000) };
+
+/** Starts the group's workers and waits for their warm-up. */
 async function startWorkers(ctx: BenchContext, group: Group): Promise<void> {
   const { warmupS } = ctx.sizes;
   ctx.progress(`scaleout: starting ${group.workers} worker(s)`);
   const started = await Promise.allSettled(
-    Array.from({ length: group.workers }, () => startClarion(group.store, 'worker')),
+    Array.from({ length: group.workers }, () => startClarion(group.store, 'worker', LONG_SEND_TIMEOUT)),
   );
   for (const result of started) if (result.status === 'fulfilled') group.processes.push(result.value);
   const failed = started.find((result) => result.status === 'rejected');
@@ -59,13 +65,6 @@ async function startWorkers(ctx: BenchContext, group: Group): Promise<void> {
   const first = await group.receiver.waitFor((stats) => stats.distinct > 0, 120_000);
   if (first.timedOut) throw new Error(`no delivery from ${group.workers} worker(s) within 120 s`);
   await group.receiver.waitFor((stats) => stats.now - stats.firstAt >= warmupS * 1000, warmupS * 1000 + 60_000);
-  suspend(pidsOf(group));
-}
-
-/** Lets the group's workers go on and stops them gracefully (in-flight sends settle). */
-async function stopWorkers(group: Group): Promise<void> {
-  resume(pidsOf(group));
-  await Promise.all(group.processes.map((process) => process.stop()));
 }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
@@ -87,7 +86,8 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   const groups: Group[] = [];
   try {
     for (const workers of WORKERS) await prepare(ctx, workers, groups);
-    for (const group of groups) await startWorkers(ctx, group);
+    await Promise.all(groups.map((group) => startWorkers(ctx, group)));
+    suspend(groups.flatMap(pidsOf));
     const rounds = await alternate(
       groups.map((group) => ({
         name: `${group.workers} worker(s), ${windowS.toFixed(1)} s`,
@@ -102,7 +102,8 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       { rounds: alternationRounds, progress: (line) => ctx.progress(line) },
     );
     // Duplicates are counted once every group's workers stopped and their in-flight sends settled.
-    for (const group of groups) await stopWorkers(group);
+    resume(groups.flatMap(pidsOf));
+    await Promise.all(groups.flatMap((group) => group.processes.map((process) => process.stop())));
     const rows: Row[] = [];
     const drains: DrainWindow[] = groups.map((_, index) => mergeDrains(windowsOf(rounds, index)));
     const one = drains[0]!;
