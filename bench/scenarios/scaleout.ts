@@ -32,7 +32,7 @@ interface Group {
 const pidsOf = (group: Group) => group.processes.map((process) => process.pid);
 
 /** A fresh database with the scenario's queue, and a receiver for it; no worker yet. */
-async function prepare(ctx: BenchContext, workers: number, groups: Group[]): Promise<void> {
+async function prepare(ctx: BenchContext, workers: number): Promise<Group> {
   const { queueEvents, queueHooks } = ctx.sizes;
   const receiver = await Receiver.start();
   let store: BenchStore | undefined;
@@ -41,7 +41,7 @@ async function prepare(ctx: BenchContext, workers: number, groups: Group[]): Pro
     ctx.progress(`scaleout: ${workers} worker(s): queueing ${queueEvents} events x ${queueHooks} hooks`);
     const queued = await queueDeliveries(ctx, store, receiver.url, queueEvents, queueHooks);
     await receiver.reset();
-    groups.push({ workers, store, receiver, queued: queued.deliveries, processes: [] });
+    return { workers, store, receiver, queued: queued.deliveries, processes: [] };
   } catch (error) {
     await receiver.stop();
     await store?.cleanup();
@@ -85,7 +85,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   const windowS = durationS / alternationRounds;
   const groups: Group[] = [];
   try {
-    for (const workers of WORKERS) await prepare(ctx, workers, groups);
+    for (const workers of WORKERS) groups.push(await prepare(ctx, workers));
     await Promise.all(groups.map((group) => startWorkers(ctx, group)));
     suspend(groups.flatMap(pidsOf));
     const rounds = await alternate(
