@@ -75,7 +75,9 @@ worker.addEventListener('push', (event) => {
 worker.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const data = (event.notification.data as Partial<NotificationData> | null) ?? {};
-  event.waitUntil(Promise.all([markRead(data.seq), show(data.url ?? '/inbox')]));
+  // allSettled, not all: a window that may not be focused must not end the service worker's
+  // extension while the read is still on its way.
+  event.waitUntil(Promise.allSettled([markRead(data.seq), show(data.url ?? '/inbox')]));
 });
 
 /**
