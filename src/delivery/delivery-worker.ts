@@ -75,6 +75,8 @@ export class DeliveryWorker {
   private pumpAgain = false;
   /** False once a claim found fewer due deliveries than it asked for, until something wakes the worker. */
   private queueMayHaveWork = true;
+  /** True when the last look at the queue found too few free slots to claim, and set no timer. */
+  private waitingForSlots = false;
   private cancelWake: (() => void) | undefined;
   private cancelRenew: (() => void) | undefined;
   private stopListening: (() => Promise<void>) | undefined;
@@ -133,10 +135,14 @@ export class DeliveryWorker {
   /**
    * A send ended: claim again only if the last claim may have left due deliveries behind. Most
    * sends end with nothing due (the worker keeps up, or took its deliveries straight from the
-   * ingest), and a claim that finds nothing still costs a transaction.
+   * ingest), and a claim that finds nothing still costs a transaction. Otherwise, if the last
+   * look at the queue set no timer for want of free slots, it is set now that there are: without
+   * it, nothing but a wake-up from outside would make this worker look again (for leases a dead
+   * worker left to expire, or retries another process scheduled).
    */
   private slotFreed(): void {
     if (this.queueMayHaveWork) void this.pump();
+    else if (this.waitingForSlots && this.canClaim()) void this.scheduleWake();
   }
 
   /**
@@ -271,8 +277,9 @@ export class DeliveryWorker {
   /** Sleeps until the next pending delivery falls due, or the poll interval, whichever is first. */
   private async scheduleWake(): Promise<void> {
     this.clearWake();
-    // While sends are in flight and too few slots are free, a finishing send wakes the worker.
-    if (!this.running || !this.canClaim()) return;
+    // While sends are in flight and too few slots are free, a finishing send sets the timer (slotFreed).
+    this.waitingForSlots = this.running && !this.canClaim();
+    if (!this.running || this.waitingForSlots) return;
     let wait = this.pollIntervalMs;
     try {
       const due = await this.options.store.queue.nextDueAt();
