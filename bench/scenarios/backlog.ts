@@ -12,9 +12,10 @@ import { ingestRequest, setUpOrganization, startClarion, type ClarionProcess } f
 import { row, type BenchContext, type Row } from '../lib/context.ts';
 import { measureDrain } from '../lib/drain.ts';
 import { closedLoop, openLoop, type LoadResult } from '../lib/load.ts';
+import { watchCheckpoints } from '../lib/postgres.ts';
 import { sampleRss } from '../lib/proc-stats.ts';
 import { Receiver } from '../lib/receiver.ts';
-import type { StoreKind } from '../lib/stores.ts';
+import type { BenchStore, StoreKind } from '../lib/stores.ts';
 import { undiciCeiling } from './ceilings.ts';
 
 const MB = 1024 * 1024;
@@ -22,17 +23,24 @@ const MB = 1024 * 1024;
 interface Probes {
   readonly healthz: LoadResult;
   readonly events: LoadResult;
+  /** What PostgreSQL's checkpointer did meanwhile ('' when nothing, or on SQLite). */
+  readonly checkpoints: string;
 }
 
-/** GET /healthz and POST /v1/events, each at a low fixed rate, for `seconds`. */
-async function probe(ctx: BenchContext, url: string, seconds: number): Promise<Probes> {
+/**
+ * GET /healthz and POST /v1/events, each at a low fixed rate, for `seconds`. On PostgreSQL the
+ * checkpointer is watched meanwhile: its writes and syncs after the million-row queueing share
+ * the disk with the probes' commits, and their POST p99 swung between runs.
+ */
+async function probe(ctx: BenchContext, url: string, seconds: number, store: BenchStore): Promise<Probes> {
   const body = eventBody();
   const common = { origin: url, connections: 4, rate: ctx.sizes.probeRate, warmupS: 0, durationS: seconds };
+  const checkpoints = store.databaseUrl === undefined ? undefined : await watchCheckpoints(store.databaseUrl);
   const [healthz, events] = await Promise.all([
     openLoop({ ...common, request: () => ({ method: 'GET', path: '/healthz' }) }),
     openLoop({ ...common, request: () => ingestRequest(body) }),
   ]);
-  return { healthz, events };
+  return { healthz, events, checkpoints: (await checkpoints?.stop()) ?? '' };
 }
 
 function probeRows(kind: StoreKind, when: string, probes: Probes): Row[] {
@@ -49,6 +57,7 @@ function probeRows(kind: StoreKind, when: string, probes: Probes): Row[] {
       note: [
         `p50 ${result.latency.p50.toFixed(1)} ms at ${result.ok} requests`,
         result.errors > 0 ? `${result.errors} errors (${result.firstError})` : '',
+        probes.checkpoints,
       ]
         .filter(Boolean)
         .join('; '),
@@ -102,7 +111,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       });
       const queueSeconds = (performance.now() - started) / 1000;
       ctx.progress(`backlog ${kind}: probing the API for ${durationS} s with the backlog waiting`);
-      const waiting = await probe(ctx, api.url!, durationS);
+      const waiting = await probe(ctx, api.url!, durationS, store);
       const queueMemory = queueRss.stop();
       await api.stop();
       const total = (queued.ok + waiting.events.ok) * backlogHooks;
@@ -114,7 +123,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       const drainRss = sampleRss(all.pid);
       const [drain, draining] = await Promise.all([
         measureDrain(receiver, { expected: total, warmupS, durationS, pids: [all.pid] }),
-        probe(ctx, all.url!, warmupS + durationS),
+        probe(ctx, all.url!, warmupS + durationS, store),
       ]);
       const drainMemory = drainRss.stop();
       await all.stop();
@@ -129,7 +138,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         worker = await startClarion(store, 'worker');
         const [apartDrain, apartProbes] = await Promise.all([
           measureDrain(receiver, { expected: total - drain.received, warmupS, durationS, pids: [worker.pid] }),
-          probe(ctx, api.url!, warmupS + durationS),
+          probe(ctx, api.url!, warmupS + durationS, store),
         ]);
         apart = { drain: apartDrain, probes: apartProbes };
       }
