@@ -88,61 +88,59 @@ export async function startPostgres(databaseUrl: string | undefined): Promise<Po
 
 /** A sampler of PostgreSQL's checkpointer (see `watchCheckpoints`). */
 export interface CheckpointWatch {
-  /** Stops sampling; what the checkpointer did meanwhile, for a row's note ('' when idle). */
+  /**
+   * Stops sampling and tells what the checkpointer did, for a row's note ('' when it was idle
+   * or could not be watched). Later calls give the same answer.
+   */
   stop(): Promise<string>;
 }
 
 /**
  * Samples, every `intervalMs`, whether the server at `url` is writing a checkpoint: its
  * checkpointer waits on `CheckpointerMain` between checkpoints, on anything else (write delays,
- * I/O) during one, and on `DataFileSync` while it syncs the files written, at its end. A checkpoint's writes and syncs share the disk with the commits being
- * measured. Samples nothing where the role may not read other sessions' wait events.
+ * I/O) during one, and on `DataFileSync` while it syncs the files written, at its end. A
+ * checkpoint's writes and syncs share the disk with the commits being measured. Samples nothing
+ * where the role may not read other sessions' wait events.
  */
 export async function watchCheckpoints(url: string, intervalMs = 100): Promise<CheckpointWatch> {
   const client = new pg.Client({ connectionString: url });
-  const unwatched: CheckpointWatch = {
-    stop: () =>
-      client.end().then(
-        () => '',
-        () => '',
-      ),
-  };
+  let samples = 0;
+  let inCheckpoint = 0;
+  let syncing = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
   try {
     await client.connect();
     // Other sessions' wait events are shown only to roles that may read all statistics.
     const { rows } = await client.query<{ allowed: boolean }>(
       `select pg_has_role('pg_read_all_stats', 'member') as allowed`,
     );
-    if (rows[0]?.allowed !== true) return unwatched;
+    if (rows[0]?.allowed === true) {
+      timer = setInterval(() => {
+        pending = client
+          .query<{ wait_event: string | null }>(
+            `select wait_event from pg_stat_activity where backend_type = 'checkpointer'`,
+          )
+          .then(({ rows: [checkpointer] }) => {
+            if (checkpointer === undefined) return;
+            samples += 1;
+            if (checkpointer.wait_event !== 'CheckpointerMain') inCheckpoint += 1;
+            if (checkpointer.wait_event === 'DataFileSync') syncing += 1;
+          })
+          .catch(() => {});
+      }, intervalMs);
+    }
   } catch {
-    return unwatched;
+    // not watched: the note stays empty
   }
-  let samples = 0;
-  let inCheckpoint = 0;
-  let syncing = 0;
-  let pending: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    pending = client
-      .query<{ wait_event: string | null }>(
-        `select wait_event from pg_stat_activity where backend_type = 'checkpointer'`,
-      )
-      .then(({ rows }) => {
-        if (rows.length === 0) return;
-        samples += 1;
-        const waiting = rows[0]!.wait_event;
-        if (waiting !== 'CheckpointerMain') inCheckpoint += 1;
-        if (waiting === 'DataFileSync') syncing += 1;
-      })
-      .catch(() => {});
-  }, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await pending;
-      await client.end().catch(() => {});
-      if (inCheckpoint === 0) return '';
-      const share = (count: number) => `${Math.round((100 * count) / samples)}%`;
-      return `a PostgreSQL checkpoint was running in ${share(inCheckpoint)} of ${samples} samples, syncing data files in ${share(syncing)}`;
-    },
+  const finish = async (): Promise<string> => {
+    clearInterval(timer);
+    await pending;
+    await client.end().catch(() => {});
+    if (inCheckpoint === 0) return '';
+    const share = (count: number) => `${Math.round((100 * count) / samples)}%`;
+    return `a PostgreSQL checkpoint was running in ${share(inCheckpoint)} of ${samples} samples, syncing data files in ${share(syncing)}`;
   };
+  let report: Promise<string> | undefined;
+  return { stop: () => (report ??= finish()) };
 }

@@ -36,11 +36,15 @@ async function probe(ctx: BenchContext, url: string, seconds: number, store: Ben
   const body = eventBody();
   const common = { origin: url, connections: 4, rate: ctx.sizes.probeRate, warmupS: 0, durationS: seconds };
   const checkpoints = store.databaseUrl === undefined ? undefined : await watchCheckpoints(store.databaseUrl);
-  const [healthz, events] = await Promise.all([
-    openLoop({ ...common, request: () => ({ method: 'GET', path: '/healthz' }) }),
-    openLoop({ ...common, request: () => ingestRequest(body) }),
-  ]);
-  return { healthz, events, checkpoints: (await checkpoints?.stop()) ?? '' };
+  try {
+    const [healthz, events] = await Promise.all([
+      openLoop({ ...common, request: () => ({ method: 'GET', path: '/healthz' }) }),
+      openLoop({ ...common, request: () => ingestRequest(body) }),
+    ]);
+    return { healthz, events, checkpoints: (await checkpoints?.stop()) ?? '' };
+  } finally {
+    await checkpoints?.stop(); // ends the watch if a probe failed; after a success it is a no-op
+  }
 }
 
 function probeRows(kind: StoreKind, when: string, probes: Probes): Row[] {
